@@ -1,0 +1,46 @@
+// What Swift cannot import on its own: the epoll/eventfd/timerfd headers that Glibc's module
+// leaves out, and OpenSSL's function-like macros. Nothing here holds state.
+#ifndef CEDGE_SHIMS_H
+#define CEDGE_SHIMS_H
+
+#include <stdint.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/socket.h>
+#include <sys/uio.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <openssl/ssl.h>
+
+// epoll constants as plain integers (the enum in <sys/epoll.h> imports awkwardly).
+static const uint32_t cedge_EPOLLIN = EPOLLIN;
+static const uint32_t cedge_EPOLLOUT = EPOLLOUT;
+static const uint32_t cedge_EPOLLERR = EPOLLERR;
+static const uint32_t cedge_EPOLLHUP = EPOLLHUP;
+static const uint32_t cedge_EPOLLRDHUP = EPOLLRDHUP;
+static const uint32_t cedge_EPOLLET = EPOLLET;
+
+/// epoll_event is packed on x86_64; these accessors avoid misaligned reads from Swift.
+uint32_t cedge_epoll_event_events(const struct epoll_event *ev);
+uint64_t cedge_epoll_event_data(const struct epoll_event *ev);
+int cedge_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
+size_t cedge_epoll_event_size(void);
+
+// OpenSSL macros.
+long cedge_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
+long cedge_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options);
+int cedge_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
+long cedge_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode);
+int cedge_SSL_CTX_set_tlsext_servername_callback(SSL_CTX *ctx, int (*cb)(SSL *, int *, void *));
+int cedge_SSL_CTX_set_tlsext_servername_arg(SSL_CTX *ctx, void *arg);
+int cedge_SSL_CTX_set1_groups_list(SSL_CTX *ctx, const char *list);
+long cedge_SSL_CTX_set_num_tickets(SSL_CTX *ctx, size_t n);
+int cedge_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
+uint64_t cedge_SSL_OP_NO_RENEGOTIATION(void);
+uint64_t cedge_SSL_OP_CIPHER_SERVER_PREFERENCE(void);
+uint64_t cedge_SSL_OP_NO_COMPRESSION(void);
+long cedge_SSL_MODE_RELEASE_BUFFERS(void);
+long cedge_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void);
+long cedge_SSL_MODE_ENABLE_PARTIAL_WRITE(void);
+
+#endif

@@ -1,0 +1,51 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Hot-path modules are built with cross-module optimisation; the whole package uses the Swift 5
+// language mode because every event loop owns its objects on one thread (no Sendable traffic).
+let optimised: [SwiftSetting] = [
+    .swiftLanguageMode(.v5),
+    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+]
+
+let package = Package(
+    name: "mcp-edge",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "mcp-edge", targets: ["mcp-edge"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // C libraries of the design card, found with pkg-config.
+        .systemLibrary(name: "COpenSSL", path: "CModules/COpenSSL", pkgConfig: "openssl",
+                       providers: [.apt(["libssl-dev"])]),
+        .systemLibrary(name: "CNGHTTP2", path: "CModules/CNGHTTP2", pkgConfig: "libnghttp2",
+                       providers: [.apt(["libnghttp2-dev"])]),
+        .systemLibrary(name: "CZlib", path: "CModules/CZlib", pkgConfig: "zlib",
+                       providers: [.apt(["zlib1g-dev"])]),
+        // What Swift cannot import directly: epoll/eventfd/timerfd and OpenSSL macros.
+        .target(name: "CEdgeShims", dependencies: ["COpenSSL"], path: "CModules/CEdgeShims"),
+
+        .target(name: "EdgeIO", dependencies: ["CEdgeShims"], swiftSettings: optimised),
+        .target(name: "EdgeTLS", dependencies: ["EdgeIO", "COpenSSL", "CEdgeShims"], swiftSettings: optimised),
+        .target(name: "EdgeHTTP", dependencies: ["EdgeIO", "CNGHTTP2"], swiftSettings: optimised),
+        .target(name: "MCPWire", swiftSettings: optimised),
+        .target(name: "EdgeConfig", dependencies: [.product(name: "Yams", package: "Yams")],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "EdgeGateway",
+                dependencies: ["EdgeIO", "EdgeTLS", "EdgeHTTP", "MCPWire", "EdgeConfig"],
+                swiftSettings: optimised),
+        .executableTarget(name: "mcp-edge",
+                          dependencies: ["EdgeGateway", "EdgeConfig",
+                                         .product(name: "ArgumentParser", package: "swift-argument-parser")],
+                          swiftSettings: optimised),
+
+        .testTarget(name: "EdgeIOTests", dependencies: ["EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "EdgeHTTPTests", dependencies: ["EdgeHTTP", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "MCPWireTests", dependencies: ["MCPWire"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: [.swiftLanguageMode(.v5)]),
+    ]
+)

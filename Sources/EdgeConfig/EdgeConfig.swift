@@ -1,0 +1,1 @@
+// EdgeConfig: see ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// EdgeGateway: see ARCHITECTURE.md.

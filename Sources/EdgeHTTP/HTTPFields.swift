@@ -1,0 +1,150 @@
+/// Header fields of one message, kept as bytes in a single array that is reused from request
+/// to request (no `String` per header). Names are stored lower-cased; each field is classified
+/// once on insert so that the hop-by-hop and framing headers are found without comparing bytes.
+public struct HTTPFields {
+    /// One field: ranges into `bytes`.
+    public struct Field {
+        public var name: Range<Int>
+        public var value: Range<Int>
+        public var known: KnownField
+    }
+
+    public private(set) var bytes: [UInt8] = []
+    public private(set) var fields: [Field] = []
+
+    public init() {
+        bytes.reserveCapacity(1024)
+        fields.reserveCapacity(24)
+    }
+
+    public var count: Int { fields.count }
+    public var isEmpty: Bool { fields.isEmpty }
+
+    /// Forgets every field, keeping the allocations.
+    public mutating func removeAll() {
+        bytes.removeAll(keepingCapacity: true)
+        fields.removeAll(keepingCapacity: true)
+    }
+
+    /// Appends a field; the name is lower-cased as it is copied.
+    
+    public mutating func append<N: Collection, V: Collection>(name: N, value: V)
+    where N.Element == UInt8, V.Element == UInt8 {
+        let nameStart = bytes.count
+        for byte in name { bytes.append(byte &+ ((byte &- 65) < 26 ? 32 : 0)) }
+        let valueStart = bytes.count
+        bytes.append(contentsOf: value)
+        let nameRange = nameStart..<valueStart
+        let known = KnownField.classify(bytes, nameRange)
+        fields.append(Field(name: nameRange, value: valueStart..<bytes.count, known: known))
+    }
+
+    /// The name of field `index`, lower-case.
+    public func name(at index: Int) -> ArraySlice<UInt8> { bytes[fields[index].name] }
+    /// The value of field `index`.
+    public func value(at index: Int) -> ArraySlice<UInt8> { bytes[fields[index].value] }
+
+    /// The index of the first field of a known kind.
+    public func firstIndex(of known: KnownField) -> Int? {
+        for i in fields.indices where fields[i].known == known { return i }
+        return nil
+    }
+
+    /// The value of the first field of a known kind.
+    public func first(_ known: KnownField) -> ArraySlice<UInt8>? {
+        firstIndex(of: known).map { value(at: $0) }
+    }
+
+    /// The index of the first field with this lower-case name.
+    public func firstIndex(name: StaticString) -> Int? {
+        let count = name.utf8CodeUnitCount
+        outer: for i in fields.indices where fields[i].name.count == count {
+            let start = fields[i].name.lowerBound
+            for j in 0..<count where bytes[start + j] != name.utf8Start[j] { continue outer }
+            return i
+        }
+        return nil
+    }
+
+    /// The first value of a field as a `String` (for tests and the control plane only).
+    public func string(_ name: StaticString) -> String? {
+        firstIndex(name: name).map { String(decoding: value(at: $0), as: UTF8.self) }
+    }
+}
+
+/// The header fields mcp-edge acts on; everything else is `.other` and passed through.
+public enum KnownField: UInt8 {
+    case other
+    case host
+    case contentLength
+    case transferEncoding
+    case connection
+    case keepAlive
+    case te
+    case trailer
+    case upgrade
+    case proxyConnection
+    case proxyAuthenticate
+    case proxyAuthorization
+    case expect
+    case contentType
+    case accept
+    case mcpSessionId
+    case mcpProtocolVersion
+    case lastEventId
+    case xForwardedFor
+    case forwarded
+    case http2Settings
+
+    /// Hop-by-hop fields (RFC 9110 §7.6.1) are never forwarded.
+    public var isHopByHop: Bool {
+        switch self {
+        case .connection, .keepAlive, .te, .trailer, .upgrade, .proxyConnection,
+             .proxyAuthenticate, .proxyAuthorization, .transferEncoding, .http2Settings:
+            return true
+        default:
+            return false
+        }
+    }
+
+    
+    static func classify(_ bytes: [UInt8], _ range: Range<Int>) -> KnownField {
+        @inline(__always) func equals(_ s: StaticString) -> Bool {
+            guard s.utf8CodeUnitCount == range.count else { return false }
+            var j = 0
+            for i in range { if bytes[i] != s.utf8Start[j] { return false }; j += 1 }
+            return true
+        }
+        switch range.count {
+        case 2: return equals("te") ? .te : .other
+        case 4: return equals("host") ? .host : .other
+        case 6:
+            if equals("accept") { return .accept }
+            if equals("expect") { return .expect }
+            return .other
+        case 7:
+            if equals("trailer") { return .trailer }
+            if equals("upgrade") { return .upgrade }
+            return .other
+        case 9: return equals("forwarded") ? .forwarded : .other
+        case 10:
+            if equals("connection") { return .connection }
+            if equals("keep-alive") { return .keepAlive }
+            return .other
+        case 12: return equals("content-type") ? .contentType : .other
+        case 13: return equals("last-event-id") ? .lastEventId : .other
+        case 14:
+            if equals("content-length") { return .contentLength }
+            if equals("mcp-session-id") { return .mcpSessionId }
+            if equals("http2-settings") { return .http2Settings }
+            return .other
+        case 15: return equals("x-forwarded-for") ? .xForwardedFor : .other
+        case 16: return equals("proxy-connection") ? .proxyConnection : .other
+        case 17: return equals("transfer-encoding") ? .transferEncoding : .other
+        case 18: return equals("proxy-authenticate") ? .proxyAuthenticate : .other
+        case 19: return equals("proxy-authorization") ? .proxyAuthorization : .other
+        case 20: return equals("mcp-protocol-version") ? .mcpProtocolVersion : .other
+        default: return .other
+        }
+    }
+}

@@ -1,0 +1,1 @@
+// EdgeTLS: see ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+// MCPWire: see ARCHITECTURE.md.

@@ -1,0 +1,1 @@
+print("mcp-edge 0.1.0")
