@@ -44,6 +44,7 @@ let package = Package(
                           swiftSettings: optimised),
 
         .testTarget(name: "EdgeIOTests", dependencies: ["EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "EdgeTLSTests", dependencies: ["EdgeTLS", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeHTTPTests", dependencies: ["EdgeHTTP", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: [.swiftLanguageMode(.v5)]),
