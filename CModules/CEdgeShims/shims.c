@@ -1,4 +1,9 @@
+#define _GNU_SOURCE
 #include "CEdgeShims.h"
+
+int cedge_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) { return accept4(fd, addr, len, flags); }
+#include <pthread.h>
+int cedge_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
 
 uint32_t cedge_epoll_event_events(const struct epoll_event *ev) { return ev->events; }
 uint64_t cedge_epoll_event_data(const struct epoll_event *ev) { return ev->data.u64; }

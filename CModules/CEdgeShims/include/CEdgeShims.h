@@ -26,6 +26,11 @@ uint64_t cedge_epoll_event_data(const struct epoll_event *ev);
 int cedge_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
 size_t cedge_epoll_event_size(void);
 
+/// accept4 is a GNU extension Swift's Glibc module does not export.
+int cedge_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
+/// pthread_setname_np, also GNU-only.
+int cedge_set_thread_name(const char *name);
+
 // OpenSSL macros.
 long cedge_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
 long cedge_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options);
