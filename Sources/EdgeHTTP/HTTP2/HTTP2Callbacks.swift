@@ -1,0 +1,239 @@
+import CNGHTTP2
+import EdgeIO
+
+/// The C callbacks nghttp2 calls, registered once per process; each finds its
+/// `HTTP2ServerSession` through the session's user data (unretained: the session outlives its
+/// `nghttp2_session`) and its stream through the stream's user data.
+enum HTTP2Callbacks {
+    static let shared: OpaquePointer = {
+        var callbacks: OpaquePointer?
+        precondition(nghttp2_session_callbacks_new(&callbacks) == 0, "nghttp2_session_callbacks_new: out of memory")
+        nghttp2_session_callbacks_set_on_begin_headers_callback(callbacks, onBeginHeaders)
+        nghttp2_session_callbacks_set_on_header_callback(callbacks, onHeader)
+        nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameRecv)
+        nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunkRecv)
+        nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
+        return callbacks!
+    }()
+
+    @inline(__always)
+    static func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2ServerSession {
+        Unmanaged<HTTP2ServerSession>.fromOpaque(userData!).takeUnretainedValue()
+    }
+
+    static let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
+        owner(userData).beginHeaders(frame!)
+    }
+
+    static let onHeader: nghttp2_on_header_callback = { _, frame, name, nameLength, value, valueLength, _, userData in
+        owner(userData).header(frame!, name: UnsafeBufferPointer(start: name, count: nameLength),
+                               value: UnsafeBufferPointer(start: value, count: valueLength))
+    }
+
+    static let onFrameRecv: nghttp2_on_frame_recv_callback = { _, frame, userData in
+        owner(userData).frameReceived(frame!)
+    }
+
+    static let onDataChunkRecv: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, data, length, userData in
+        owner(userData).dataReceived(stream: streamID, data: ByteView(start: data, count: length))
+    }
+
+    static let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, userData in
+        owner(userData).streamClosed(streamID, errorCode: errorCode)
+    }
+
+    /// The data source of every response body: its `ptr` is the `HTTP2Stream`.
+    static let readBody: nghttp2_data_source_read_callback = { _, _, buf, length, flags, source, userData in
+        let stream = Unmanaged<HTTP2Stream>.fromOpaque(source!.pointee.ptr).takeUnretainedValue()
+        return owner(userData).readBody(stream, into: buf!, length: length, flags: flags!)
+    }
+}
+
+private let endStreamFlag = UInt8(NGHTTP2_FLAG_END_STREAM.rawValue)
+private let ackFlag = UInt8(NGHTTP2_FLAG_ACK.rawValue)
+private let temporalFailure = NGHTTP2_ERR_TEMPORAL_CALLBACK_FAILURE.rawValue
+
+@inline(__always)
+private func equals(_ bytes: UnsafeBufferPointer<UInt8>, _ literal: StaticString) -> Bool {
+    guard bytes.count == literal.utf8CodeUnitCount else { return false }
+    let start = literal.utf8Start
+    for i in 0..<bytes.count where bytes[i] != start[i] { return false }
+    return true
+}
+
+extension HTTP2ServerSession {
+    func beginHeaders(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        let hd = frame.pointee.hd
+        guard UInt32(hd.type) == NGHTTP2_HEADERS.rawValue,
+              frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST else { return 0 }
+        let stream = openStream(hd.stream_id)
+        requestHead.reset()
+        if nghttp2_session_set_stream_user_data(session, hd.stream_id, Unmanaged.passUnretained(stream).toOpaque()) != 0 {
+            closeStream(stream)
+        }
+        return 0
+    }
+
+    /// One decoded field of a request head (trailers are ignored). Sizes are counted before
+    /// anything is kept, so an oversized head costs no memory past the limit.
+    func header(_ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>,
+                value: UnsafeBufferPointer<UInt8>) -> Int32 {
+        guard frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST,
+              let stream = stream(frame.pointee.hd.stream_id), !stream.headerTooLarge else { return 0 }
+        stream.headerCount += 1
+        stream.headerListSize += name.count + value.count + 32
+        if stream.headerCount > settings.maxHeaderCount || stream.headerListSize > settings.maxHeaderListSize {
+            stream.headerTooLarge = true
+            return 0
+        }
+        if name.first == UInt8(ascii: ":") {
+            if equals(name, ":method") {
+                requestHead.methodBytes.append(contentsOf: value)
+                requestHead.method = HTTPRequestHead.method(from: requestHead.methodBytes[...])
+            } else if equals(name, ":path") {
+                requestHead.target.append(contentsOf: value)
+            } else if equals(name, ":authority") {
+                requestHead.authority.append(contentsOf: value)
+            }
+            // :scheme and :protocol: checked by nghttp2, not carried.
+            return 0
+        }
+        requestHead.fields.append(name: name, value: value)
+        if requestHead.fields.fields[requestHead.fields.count - 1].known == .contentLength {
+            if let length = Self.parseContentLength(value),
+               requestHead.contentLength == nil || requestHead.contentLength == length {
+                requestHead.contentLength = length
+            } else {
+                stream.malformed = true
+            }
+        }
+        return 0
+    }
+
+    static func parseContentLength(_ value: UnsafeBufferPointer<UInt8>) -> Int? {
+        guard !value.isEmpty, value.count <= 18 else { return nil }
+        var result = 0
+        for byte in value {
+            let digit = byte &- 48
+            guard digit < 10 else { return nil }
+            result = result * 10 + Int(digit)
+        }
+        return result
+    }
+
+    func frameReceived(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        let hd = frame.pointee.hd
+        let endStream = hd.flags & endStreamFlag != 0
+        switch UInt32(hd.type) {
+        case NGHTTP2_DATA.rawValue:
+            if endStream {
+                requestEnded(hd.stream_id)
+            } else if hd.length == 0 && emptyDataCounter.record() {
+                nghttp2_session_terminate_session(session, HTTP2ErrorCode.enhanceYourCalm.rawValue)
+            }
+        case NGHTTP2_HEADERS.rawValue:
+            if frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
+                if let stream = stream(hd.stream_id) { headComplete(stream, endStream: endStream) }
+            } else if endStream {
+                requestEnded(hd.stream_id)
+            }
+        case NGHTTP2_RST_STREAM.rawValue:
+            if resetCounter.record() {
+                nghttp2_session_terminate_session(session, HTTP2ErrorCode.enhanceYourCalm.rawValue)
+            }
+        case NGHTTP2_PING.rawValue:
+            if hd.flags & ackFlag != 0 && shutdownPingSent && isShutdownPing(frame) {
+                submitFinalGoAway()
+            }
+        default:
+            break
+        }
+        return 0
+    }
+
+    private func isShutdownPing(_ frame: UnsafePointer<nghttp2_frame>) -> Bool {
+        var received = frame.pointee.ping.opaque_data
+        var expected = Self.shutdownPingPayload
+        return withUnsafeBytes(of: &received) { r in
+            withUnsafeBytes(of: &expected) { e in r.elementsEqual(e) }
+        }
+    }
+
+    private func requestEnded(_ id: Int32) {
+        guard let stream = stream(id) else { return }
+        stream.requestEnded = true
+        if stream.headDelivered { delegate?.http2(self, didEndStream: id) }
+    }
+
+    /// The request head is decoded: answer 431 if it was too large, reset the stream if it is
+    /// malformed, else hand it to the delegate.
+    private func headComplete(_ stream: HTTP2Stream, endStream: Bool) {
+        stream.requestEnded = endStream
+        if stream.headerTooLarge {
+            _ = submitResponse(stream: stream.id, status: 431, contentType: "text/plain", body: [])
+            return
+        }
+        if stream.malformed || requestHead.method == .connect {
+            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id,
+                                      HTTP2ErrorCode.protocolError.rawValue)
+            return
+        }
+        if requestHead.authority.isEmpty, let host = requestHead.fields.first(.host) {
+            requestHead.authority.append(contentsOf: host)
+        }
+        stream.headDelivered = true
+        delegate?.http2(self, didReceiveHead: requestHead, stream: stream.id, endStream: endStream)
+    }
+
+    func dataReceived(stream id: Int32, data: ByteView) -> Int32 {
+        guard let stream = stream(id), stream.headDelivered, let delegate else {
+            // Nobody will forward these bytes: give the window back now.
+            nghttp2_session_consume(session, id, data.count)
+            return 0
+        }
+        stream.unconsumed += data.count
+        delegate.http2(self, didReceiveData: data, stream: id)
+        return 0
+    }
+
+    func streamClosed(_ id: Int32, errorCode: UInt32) -> Int32 {
+        guard let stream = stream(id) else { return 0 }
+        if stream.unconsumed > 0 {
+            // The delegate drops its state now and will never acknowledge these bytes.
+            nghttp2_session_consume_connection(session, stream.unconsumed)
+            stream.unconsumed = 0
+        }
+        if stream.headDelivered { delegate?.http2(self, didCloseStream: id, errorCode: errorCode) }
+        closeStream(stream)
+        return 0
+    }
+
+    /// Copies the next DATA payload of `stream` out of its body (the one copy into nghttp2's
+    /// frame buffer), defers while the producer has nothing, ends the stream when complete.
+    func readBody(_ stream: HTTP2Stream, into buf: UnsafeMutablePointer<UInt8>, length: Int,
+                  flags: UnsafeMutablePointer<UInt32>) -> Int {
+        guard let body = stream.body else {
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+            return 0
+        }
+        let available = body.buffer.readableBytes
+        if available == 0 {
+            guard body.isComplete else { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+            finishEarly(stream)
+            return 0
+        }
+        let n = min(available, length)
+        body.buffer.withUnsafeReadableBytes { raw in
+            buf.update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
+        }
+        body.buffer.moveReaderIndex(forwardBy: n)
+        if n == available && body.isComplete {
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+            finishEarly(stream)
+        } else if !body.isComplete && available >= body.lowWaterMark && available - n < body.lowWaterMark {
+            drainedStreams.append(stream.id)
+        }
+        return n
+    }
+}

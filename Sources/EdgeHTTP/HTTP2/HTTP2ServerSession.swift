@@ -1,0 +1,350 @@
+import CNGHTTP2
+import EdgeIO
+
+/// The server side of one HTTP/2 connection, over nghttp2. It owns the `nghttp2_session` (freed
+/// in `deinit`), the per-stream state and the reusable request head; it never touches a socket:
+/// the connection feeds it the bytes it read (`receive`) and writes the bytes it yields
+/// (`produce`). Requests go to the delegate; responses come back through `submitResponse`.
+///
+/// Only the connection's event-loop thread may call it. This type and `HTTP2Callbacks` are the
+/// only places in EdgeHTTP that use unsafe pointers.
+public final class HTTP2ServerSession {
+    /// Hears about streams; held weakly (the connection that owns the session is usually it).
+    public weak var delegate: HTTP2ServerSessionDelegate?
+    /// The settings in force, clamped to legal values.
+    public let settings: HTTP2Settings
+
+    let session: OpaquePointer
+    /// Filled by the header callbacks for the stream whose HEADERS are being decoded (header
+    /// blocks of different streams never interleave), reset per stream.
+    var requestHead = HTTPRequestHead()
+    /// Streams nghttp2 still knows; each holds its index here.
+    var openStreams: [HTTP2Stream] = []
+    var spareStreams: [HTTP2Stream] = []
+    /// Streams whose body fell below its low-water mark during `produce`, reported after it.
+    var drainedStreams: [Int32] = []
+    var resetCounter: HTTP2FloodCounter
+    var emptyDataCounter: HTTP2FloodCounter
+    var shutdownPingSent = false
+    private var headerBlock: [nghttp2_nv] = []
+    /// Digits of :status and content-length while a header block is submitted.
+    private var scratch = [UInt8](repeating: 0, count: 24)
+
+    /// The PING payload that times the final GOAWAY of a graceful shutdown.
+    static let shutdownPingPayload: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+        (0x6d, 0x63, 0x70, 0x2d, 0x65, 0x64, 0x67, 0x65) // "mcp-edge"
+
+    /// Creates the session and queues the server's SETTINGS (and the connection window
+    /// update): call `produce` to get them out.
+    public init(settings: HTTP2Settings = HTTP2Settings(), delegate: HTTP2ServerSessionDelegate?) {
+        let s = settings.clamped
+        self.settings = s
+        self.delegate = delegate
+        resetCounter = HTTP2FloodCounter(limit: s.maxResetsPerWindow, windowMilliseconds: s.floodWindowMilliseconds)
+        emptyDataCounter = HTTP2FloodCounter(limit: s.maxEmptyDataFramesPerWindow,
+                                             windowMilliseconds: s.floodWindowMilliseconds)
+
+        var option: OpaquePointer?
+        precondition(nghttp2_option_new(&option) == 0, "nghttp2_option_new: out of memory")
+        defer { nghttp2_option_del(option) }
+        // Request bytes are acknowledged when forwarded (consumed(stream:bytes:)), not on arrival.
+        nghttp2_option_set_no_auto_window_update(option, 1)
+        nghttp2_option_set_max_outbound_ack(option, s.maxOutboundAcks)
+        nghttp2_option_set_max_continuations(option, s.maxContinuations)
+        nghttp2_option_set_no_closed_streams(option, 1)
+        // nghttp2's own Rapid Reset bucket (Debian's 1.52 backport) only queues a GOAWAY and
+        // keeps reading; HTTP2FloodCounter closes the connection first. This is a backstop.
+        let perSecond = max(1, s.maxResetsPerWindow * 1000 / s.floodWindowMilliseconds)
+        nghttp2_option_set_stream_reset_rate_limit(option, UInt64(2 * s.maxResetsPerWindow), UInt64(perSecond))
+
+        var raw: OpaquePointer?
+        precondition(nghttp2_session_server_new2(&raw, HTTP2Callbacks.shared, nil, option) == 0 && raw != nil,
+                     "nghttp2_session_server_new2: out of memory")
+        session = raw!
+        openStreams.reserveCapacity(min(s.maxConcurrentStreams, 128))
+        spareStreams.reserveCapacity(s.spareStreams)
+        drainedStreams.reserveCapacity(16)
+        headerBlock.reserveCapacity(32)
+        nghttp2_session_set_user_data(session, Unmanaged.passUnretained(self).toOpaque())
+        submitSettings()
+    }
+
+    deinit {
+        nghttp2_session_del(session)
+    }
+
+    private func submitSettings() {
+        func entry(_ id: nghttp2_settings_id, _ value: Int) -> nghttp2_settings_entry {
+            nghttp2_settings_entry(settings_id: Int32(id.rawValue), value: UInt32(value))
+        }
+        let entries = [
+            entry(NGHTTP2_SETTINGS_ENABLE_PUSH, 0),
+            entry(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS, settings.maxConcurrentStreams),
+            entry(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE, settings.initialWindowSize),
+            entry(NGHTTP2_SETTINGS_MAX_FRAME_SIZE, settings.maxFrameSize),
+            entry(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE, settings.maxHeaderListSize),
+            entry(NGHTTP2_SETTINGS_NO_RFC7540_PRIORITIES, 1),
+        ]
+        var rv = entries.withUnsafeBufferPointer {
+            nghttp2_submit_settings(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), $0.baseAddress, $0.count)
+        }
+        precondition(rv == 0, "nghttp2_submit_settings: \(rv)")
+        rv = nghttp2_session_set_local_window_size(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), 0,
+                                                   Int32(settings.connectionWindowSize))
+        precondition(rv == 0, "nghttp2_session_set_local_window_size: \(rv)")
+    }
+
+    // MARK: Bytes in and out
+
+    /// Feeds every readable byte of `buffer` to nghttp2 (the reader index moves past them);
+    /// delegate calls happen from inside. Throws when the client broke the protocol beyond
+    /// repair: write what `produce` still yields, then close.
+    public func receive(_ buffer: inout ByteBuffer) throws {
+        let count = buffer.readableBytes
+        guard count > 0 else { return }
+        guard nghttp2_session_want_read(session) != 0 else {
+            buffer.moveReaderIndex(forwardBy: count) // closing: what the client sends now is moot
+            return
+        }
+        let rv = withExtendedLifetime(self) {
+            buffer.withUnsafeReadableBytes { raw in
+                nghttp2_session_mem_recv(session, raw.baseAddress!.assumingMemoryBound(to: UInt8.self), raw.count)
+            }
+        }
+        if rv < 0 {
+            buffer.moveReaderIndex(forwardBy: count)
+            throw HTTP2SessionError(code: Int32(truncatingIfNeeded: rv))
+        }
+        buffer.moveReaderIndex(forwardBy: rv)
+    }
+
+    /// Appends outbound frames to `out` until nghttp2 has nothing more to send or `out` holds at
+    /// least `limit` bytes (a full socket: call again once it drains). Response bodies are read
+    /// here; `bodyDrained` is reported at the end.
+    public func produce(into out: inout ByteBuffer, limit: Int) throws {
+        try withExtendedLifetime(self) {
+            while out.readableBytes < limit {
+                var data: UnsafePointer<UInt8>?
+                let n = nghttp2_session_mem_send(session, &data)
+                if n < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: n)) }
+                if n == 0 { break }
+                out.write(ByteView(start: data, count: n))
+            }
+            if !drainedStreams.isEmpty { reportDrained() }
+        }
+    }
+
+    private func reportDrained() {
+        var i = 0
+        while i < drainedStreams.count {
+            delegate?.http2(self, bodyDrained: drainedStreams[i])
+            i += 1
+        }
+        drainedStreams.removeAll(keepingCapacity: true)
+    }
+
+    /// Whether the connection should keep reading. When both this and `wantsWrite` are false
+    /// the session is finished and the connection can close.
+    public var wantsRead: Bool { nghttp2_session_want_read(session) != 0 }
+    /// Whether `produce` has something to write.
+    public var wantsWrite: Bool { nghttp2_session_want_write(session) != 0 }
+
+    // MARK: Request flow control
+
+    /// Acknowledges request-body bytes of `stream` that the delegate has forwarded, reopening
+    /// the client's windows. Bytes of streams that closed meanwhile were acknowledged then.
+    public func consumed(stream id: Int32, bytes: Int) {
+        guard bytes > 0, let stream = stream(id) else { return }
+        let n = min(bytes, stream.unconsumed)
+        guard n > 0 else { return }
+        stream.unconsumed -= n
+        nghttp2_session_consume(session, id, n)
+    }
+
+    // MARK: Responses
+
+    /// The stream's reusable response body (empty), for `submitResponse(stream:head:body:)`;
+    /// nil when the stream is closed. Drop it when the stream closes.
+    public func responseBody(stream id: Int32) -> HTTP2ResponseBody? {
+        stream(id)?.reusableBody
+    }
+
+    /// Queues the response head of `stream`: `:status` and the fields of `head`, hop-by-hop
+    /// ones dropped. With a body, DATA frames follow as `body` fills (`resumeData`) and
+    /// END_STREAM once it is complete and empty; without one (or for 1xx/204/304) the head
+    /// ends the stream. A client still sending its request is then asked to stop
+    /// (RST_STREAM NO_ERROR, RFC 9113 §8.1). False if the stream is gone or already answered.
+    @discardableResult
+    public func submitResponse(stream id: Int32, head: HTTPResponseHead, body: HTTP2ResponseBody?) -> Bool {
+        guard let stream = stream(id), !stream.responseSubmitted else { return false }
+        let status = (100...999).contains(head.status) ? head.status : 502
+        let sendsBody = body != nil && !head.forbidsBody
+        let rv: Int32 = head.fields.bytes.withUnsafeBufferPointer { fieldBytes in
+            scratch.withUnsafeMutableBufferPointer { digits in
+                headerBlock.removeAll(keepingCapacity: true)
+                appendStatus(status, digits: digits.baseAddress!)
+                if let base = fieldBytes.baseAddress {
+                    for field in head.fields.fields where !field.known.isHopByHop && !field.name.isEmpty {
+                        headerBlock.append(nghttp2_nv(
+                            name: UnsafeMutablePointer(mutating: base + field.name.lowerBound),
+                            value: UnsafeMutablePointer(mutating: base + field.value.lowerBound),
+                            namelen: field.name.count, valuelen: field.value.count,
+                            flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
+                    }
+                }
+                return submitHeaderBlock(stream, body: sendsBody ? body : nil)
+            }
+        }
+        return rv == 0
+    }
+
+    /// Queues a small complete response (an error page, a JSON-RPC error): `:status`,
+    /// `content-type`, `content-length` and `body`, sent from the stream's reusable body.
+    @discardableResult
+    public func submitResponse(stream id: Int32, status: Int, contentType: StaticString, body: [UInt8]) -> Bool {
+        guard let stream = stream(id), !stream.responseSubmitted else { return false }
+        let status = (100...999).contains(status) ? status : 500
+        let responseBody: HTTP2ResponseBody? = body.isEmpty ? nil : stream.reusableBody
+        if let responseBody {
+            responseBody.buffer.write(contentsOf: body)
+            responseBody.isComplete = true
+        }
+        let rv: Int32 = scratch.withUnsafeMutableBufferPointer { digits in
+            headerBlock.removeAll(keepingCapacity: true)
+            appendStatus(status, digits: digits.baseAddress!)
+            headerBlock.append(Self.field("content-type", contentType.utf8Start, contentType.utf8CodeUnitCount))
+            let lengthDigits = Self.writeDecimal(body.count, to: digits.baseAddress! + 3)
+            headerBlock.append(Self.field("content-length", digits.baseAddress! + 3, lengthDigits))
+            return submitHeaderBlock(stream, body: responseBody)
+        }
+        return rv == 0
+    }
+
+    /// Tells nghttp2 that `body` of `stream` has new bytes (or is now complete) after the read
+    /// callback found it empty. Harmless when the stream is not waiting.
+    public func resumeData(stream id: Int32) {
+        nghttp2_session_resume_data(session, id)
+    }
+
+    // MARK: Ending streams and the connection
+
+    /// Resets one stream (e.g. the upstream failed mid-response); the delegate then hears
+    /// `didCloseStream` once the frame is sent.
+    public func resetStream(_ id: Int32, error: HTTP2ErrorCode) {
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), id, error.rawValue)
+    }
+
+    /// Starts a graceful shutdown: a GOAWAY notice (no new streams, please) and a PING; when
+    /// the PING comes back, the final GOAWAY names the last stream that will be served. Streams
+    /// in progress finish; then `wantsRead` and `wantsWrite` turn false.
+    public func shutdownGracefully() {
+        guard !shutdownPingSent else { return }
+        shutdownPingSent = true
+        nghttp2_submit_shutdown_notice(session)
+        var payload = Self.shutdownPingPayload
+        withUnsafeBytes(of: &payload) { raw in
+            _ = nghttp2_submit_ping(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), raw.baseAddress!.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// Closes the connection at once: GOAWAY with `error` and the last stream processed;
+    /// nothing more is read, and `wantsWrite` turns false once the GOAWAY is produced.
+    public func goAway(error: HTTP2ErrorCode) {
+        nghttp2_session_terminate_session(session, error.rawValue)
+    }
+
+    /// The final GOAWAY of a graceful shutdown.
+    func submitFinalGoAway() {
+        nghttp2_submit_goaway(session, UInt8(NGHTTP2_FLAG_NONE.rawValue),
+                              nghttp2_session_get_last_proc_stream_id(session),
+                              HTTP2ErrorCode.noError.rawValue, nil, 0)
+    }
+
+    // MARK: Streams and header blocks
+
+    /// The state of an open stream, from nghttp2's stream user data.
+    func stream(_ id: Int32) -> HTTP2Stream? {
+        guard id > 0, let raw = nghttp2_session_get_stream_user_data(session, id) else { return nil }
+        return Unmanaged<HTTP2Stream>.fromOpaque(raw).takeUnretainedValue()
+    }
+
+    /// A recycled (or new) stream object, registered as open.
+    func openStream(_ id: Int32) -> HTTP2Stream {
+        let stream = spareStreams.popLast()
+            ?? HTTP2Stream(bodyCapacity: settings.responseBodyCapacity,
+                           lowWaterMark: settings.responseBodyLowWaterMark,
+                           highWaterMark: settings.responseBodyHighWaterMark)
+        stream.reset(id: id, settings: settings)
+        stream.slot = openStreams.count
+        openStreams.append(stream)
+        return stream
+    }
+
+    /// Forgets a stream nghttp2 has closed, keeping the object for reuse.
+    func closeStream(_ stream: HTTP2Stream) {
+        let last = openStreams.removeLast()
+        if last !== stream {
+            openStreams[stream.slot] = last
+            last.slot = stream.slot
+        }
+        stream.body = nil
+        stream.id = 0
+        if spareStreams.count < settings.spareStreams { spareStreams.append(stream) }
+    }
+
+    private func appendStatus(_ status: Int, digits: UnsafeMutablePointer<UInt8>) {
+        digits[0] = UInt8(truncatingIfNeeded: 48 + status / 100)
+        digits[1] = UInt8(truncatingIfNeeded: 48 + status / 10 % 10)
+        digits[2] = UInt8(truncatingIfNeeded: 48 + status % 10)
+        let name: StaticString = ":status"
+        headerBlock.append(Self.field(name, digits, 3))
+    }
+
+    private static func field(_ name: StaticString, _ value: UnsafePointer<UInt8>, _ length: Int) -> nghttp2_nv {
+        nghttp2_nv(name: UnsafeMutablePointer(mutating: name.utf8Start),
+                   value: UnsafeMutablePointer(mutating: value),
+                   namelen: name.utf8CodeUnitCount, valuelen: length,
+                   flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
+    }
+
+    /// Writes a non-negative integer in decimal (at most 20 digits); returns the digit count.
+    private static func writeDecimal(_ value: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
+        var digits = 1
+        var rest = value / 10
+        while rest > 0 { digits += 1; rest /= 10 }
+        var v = value
+        var i = digits - 1
+        repeat { out[i] = UInt8(truncatingIfNeeded: 48 + v % 10); v /= 10; i -= 1 } while v > 0
+        return digits
+    }
+
+    /// Submits `headerBlock` for `stream` (nghttp2 copies it), with `body` as data source.
+    private func submitHeaderBlock(_ stream: HTTP2Stream, body: HTTP2ResponseBody?) -> Int32 {
+        stream.body = body
+        let rv: Int32 = headerBlock.withUnsafeBufferPointer { nva in
+            if body != nil {
+                var provider = nghttp2_data_provider(
+                    source: nghttp2_data_source(ptr: Unmanaged.passUnretained(stream).toOpaque()),
+                    read_callback: HTTP2Callbacks.readBody)
+                return nghttp2_submit_response(session, stream.id, nva.baseAddress, nva.count, &provider)
+            }
+            return nghttp2_submit_response(session, stream.id, nva.baseAddress, nva.count, nil)
+        }
+        guard rv == 0 else {
+            stream.body = nil
+            return rv
+        }
+        stream.responseSubmitted = true
+        if body == nil { finishEarly(stream) }
+        return 0
+    }
+
+    /// After the last response frame of `stream` is queued: a client still sending its
+    /// request is asked to stop, which also closes the stream (RFC 9113 §8.1).
+    func finishEarly(_ stream: HTTP2Stream) {
+        if !stream.requestEnded {
+            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id,
+                                      HTTP2ErrorCode.noError.rawValue)
+        }
+    }
+}

@@ -1,0 +1,33 @@
+import EdgeIO
+
+/// What an HTTP/2 server connection tells the layer above about its streams. Every call is
+/// made on the connection's event-loop thread, from inside `HTTP2ServerSession.receive` or
+/// `produce`; the delegate may call back into the session (submit a response, reset a stream,
+/// acknowledge bytes) from any of them.
+public protocol HTTP2ServerSessionDelegate: AnyObject {
+    /// A request head is complete. `head` is the session's reusable head, valid only during
+    /// the call: copy what must outlive it. When `endStream` is true the request has no body
+    /// and neither `didReceiveData` nor `didEndStream` follows for it.
+    func http2(_ session: HTTP2ServerSession, didReceiveHead head: HTTPRequestHead, stream: Int32, endStream: Bool)
+
+    /// A chunk of request body, borrowed for the call. The client's flow-control window
+    /// reopens only when the delegate reports the bytes forwarded with
+    /// `session.consumed(stream:bytes:)`.
+    func http2(_ session: HTTP2ServerSession, didReceiveData data: ByteView, stream: Int32)
+
+    /// The request body is complete (END_STREAM).
+    func http2(_ session: HTTP2ServerSession, didEndStream stream: Int32)
+
+    /// The stream is gone: its response was sent, or the client (or the session) reset it.
+    /// The delegate drops its state for the stream and aborts any upstream exchange still
+    /// running for it. Called only for streams whose head was delivered.
+    func http2(_ session: HTTP2ServerSession, didCloseStream stream: Int32, errorCode: UInt32)
+
+    /// The unsent part of the stream's response body fell below its low-water mark: the
+    /// delegate may resume reading the upstream that feeds it.
+    func http2(_ session: HTTP2ServerSession, bodyDrained stream: Int32)
+}
+
+extension HTTP2ServerSessionDelegate {
+    public func http2(_ session: HTTP2ServerSession, bodyDrained stream: Int32) {}
+}
