@@ -32,3 +32,10 @@ uint64_t cedge_SSL_OP_NO_COMPRESSION(void) { return SSL_OP_NO_COMPRESSION; }
 long cedge_SSL_MODE_RELEASE_BUFFERS(void) { return SSL_MODE_RELEASE_BUFFERS; }
 long cedge_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void) { return SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER; }
 long cedge_SSL_MODE_ENABLE_PARTIAL_WRITE(void) { return SSL_MODE_ENABLE_PARTIAL_WRITE; }
+
+int cedge_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version) { return (int)SSL_CTX_set_max_proto_version(ctx, version); }
+long cedge_SSL_CTX_sess_set_cache_size(SSL_CTX *ctx, long size) { return SSL_CTX_sess_set_cache_size(ctx, size); }
+int cedge_ERR_GET_REASON(unsigned long error) { return ERR_GET_REASON(error); }
+void cedge_OPENSSL_free(void *pointer) { OPENSSL_free(pointer); }
+int cedge_sk_GENERAL_NAME_num(const GENERAL_NAMES *names) { return sk_GENERAL_NAME_num(names); }
+const GENERAL_NAME *cedge_sk_GENERAL_NAME_value(const GENERAL_NAMES *names, int index) { return sk_GENERAL_NAME_value(names, index); }

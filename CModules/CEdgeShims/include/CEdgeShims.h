@@ -48,4 +48,14 @@ long cedge_SSL_MODE_RELEASE_BUFFERS(void);
 long cedge_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void);
 long cedge_SSL_MODE_ENABLE_PARTIAL_WRITE(void);
 
+// OpenSSL macros used by EdgeTLS (certificate names, session cache, error reasons, tests).
+#include <openssl/err.h>
+#include <openssl/x509v3.h>
+int cedge_SSL_CTX_set_max_proto_version(SSL_CTX *ctx, int version);
+long cedge_SSL_CTX_sess_set_cache_size(SSL_CTX *ctx, long size);
+int cedge_ERR_GET_REASON(unsigned long error);
+void cedge_OPENSSL_free(void *pointer);
+int cedge_sk_GENERAL_NAME_num(const GENERAL_NAMES *names);
+const GENERAL_NAME *cedge_sk_GENERAL_NAME_value(const GENERAL_NAMES *names, int index);
+
 #endif

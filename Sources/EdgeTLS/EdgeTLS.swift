@@ -1,1 +1,0 @@
-// EdgeTLS: see ARCHITECTURE.md.
