@@ -1,1 +1,0 @@
-// EdgeConfig: see ARCHITECTURE.md.

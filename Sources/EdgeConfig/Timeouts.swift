@@ -1,0 +1,35 @@
+extension EdgeConfiguration {
+    /// How long mcp-edge waits for each phase before giving up. Defaults follow SECURITY.md.
+    public struct Timeouts: Sendable, Hashable {
+        /// From TCP accept to a finished TLS handshake. Over → close.
+        public let tlsHandshake: Duration
+        /// From connection (or previous response) to a complete request head. Over → 408 / close.
+        public let requestHead: Duration
+        /// An idle client connection between requests. Over → close / GOAWAY.
+        public let idleKeepalive: Duration
+        /// Opening a connection to a backend. Over → 502 + JSON-RPC error.
+        public let upstreamConnect: Duration
+        /// From request sent to the first response byte from a backend. Over → 504 + JSON-RPC error.
+        public let upstreamFirstByte: Duration
+        /// An SSE stream with no event. Over → close.
+        public let sseIdle: Duration
+        /// On SIGTERM or reload, how long in-flight requests may finish before being cut.
+        public let drain: Duration
+
+        public init(tlsHandshake: Duration = .seconds(10),
+                    requestHead: Duration = .seconds(10),
+                    idleKeepalive: Duration = .seconds(60),
+                    upstreamConnect: Duration = .seconds(5),
+                    upstreamFirstByte: Duration = .seconds(60),
+                    sseIdle: Duration = .seconds(300),
+                    drain: Duration = .seconds(30)) {
+            self.tlsHandshake = tlsHandshake
+            self.requestHead = requestHead
+            self.idleKeepalive = idleKeepalive
+            self.upstreamConnect = upstreamConnect
+            self.upstreamFirstByte = upstreamFirstByte
+            self.sseIdle = sseIdle
+            self.drain = drain
+        }
+    }
+}
