@@ -42,3 +42,13 @@ extension ByteBuffer {
         }
     }
 }
+
+extension ByteBuffer {
+    /// Lends a range of the storage (absolute indices) as a borrowed view.
+    public func withView<T>(_ range: Range<Int>, _ body: (ByteView) throws -> T) rethrows -> T {
+        precondition(range.lowerBound >= 0 && range.upperBound <= writerIndex)
+        return try storage.withUnsafeBytes { raw in
+            try body(ByteView(start: raw.baseAddress.map { $0 + range.lowerBound }, count: range.count))
+        }
+    }
+}

@@ -100,6 +100,11 @@ public final class EventLoop {
         }
     }
 
+    /// Hands a registered descriptor to another handler (after a TLS handshake, say).
+    public func replaceHandler(_ fd: Int32, _ handler: IOHandler) {
+        handlers[Int(fd)] = handler
+    }
+
     /// Stops watching a listener without closing it (accept back-off, draining).
     public func pauseListener(_ fd: Int32) {
         _ = cedge_epoll_ctl(epollFD, EPOLL_CTL_MOD, fd, 0, UInt64(fd))

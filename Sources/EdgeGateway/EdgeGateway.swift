@@ -1,1 +1,0 @@
-// EdgeGateway: see ARCHITECTURE.md.

@@ -1,0 +1,128 @@
+import EdgeHTTP
+import EdgeIO
+import MCPWire
+
+/// The client side of an exchange: an HTTP/1.1 connection or one HTTP/2 stream.
+protocol Downstream: AnyObject {
+    /// The upstream's response head arrived.
+    func responseHead(_ head: HTTPResponseHead, for exchange: Exchange)
+    /// Response body bytes (borrowed; copy them). Returns false when the client side is full:
+    /// the upstream stops reading until `exchange.resumeResponse()`.
+    func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool
+    /// The response is complete.
+    func responseEnd(for exchange: Exchange)
+    /// The upstream failed before sending a head: answer with this status and body.
+    func responseFailed(status: Int, contentType: StaticString, body: [UInt8], for exchange: Exchange)
+    /// The upstream failed after the head: the client's response cannot be completed.
+    func responseAborted(for exchange: Exchange)
+    /// The upstream took the request body bytes queued so far: the client may send more.
+    func requestBodyDrained(for exchange: Exchange)
+}
+
+/// One request and its response in flight between a client and an upstream connection.
+/// Owned by the downstream (one per HTTP/1.1 connection, one per HTTP/2 stream, reused).
+final class Exchange {
+    unowned(unsafe) var downstream: Downstream
+    var streamID: Int32 = 0
+    var target: UpstreamTarget?
+    var upstream: UpstreamConnection?
+    /// The request's first body bytes, kept to answer errors with the client's JSON-RPC id.
+    var bodyPrefix: [UInt8] = []
+    var requestWasHead = false
+    var requestChunked = false
+    var requestComplete = false
+    var responseStarted = false
+    var isJSONRequest = false
+    static let prefixLimit = 4096
+    /// Queued request bytes above which the client is asked to wait.
+    static let requestHighWater = 256 * 1024
+
+    init(downstream: Downstream) {
+        self.downstream = downstream
+        bodyPrefix.reserveCapacity(512)
+    }
+
+    func reset() {
+        target = nil
+        upstream = nil
+        bodyPrefix.removeAll(keepingCapacity: true)
+        requestWasHead = false
+        requestChunked = false
+        requestComplete = false
+        responseStarted = false
+        isJSONRequest = false
+    }
+
+    var isActive: Bool { target != nil }
+
+    /// Starts forwarding: picks an upstream connection and writes the request head to it.
+    func start(head: inout HTTPRequestHead, target: UpstreamTarget, pool: UpstreamPool,
+               clientAddress: [UInt8], tls: Bool) {
+        self.target = target
+        requestWasHead = head.method == .head
+        if let type = head.fields.first(.contentType) {
+            isJSONRequest = type.starts(with: "application/json".utf8)
+        }
+        let bodyLength: Int? = head.isChunked ? nil : (head.contentLength ?? 0)
+        requestChunked = bodyLength == nil
+        guard let connection = pool.acquire(target) else {
+            fail(status: 502, code: .backendUnavailable, reason: "cannot connect")
+            return
+        }
+        upstream = connection
+        connection.begin(self, head: &head, bodyLength: bodyLength, clientAddress: clientAddress, tls: tls)
+    }
+
+    /// Forwards a piece of the request body. Returns false when the client should pause.
+    func sendBody(_ bytes: ByteView) -> Bool {
+        if bodyPrefix.count < Exchange.prefixLimit {
+            let take = Swift.min(bytes.count, Exchange.prefixLimit - bodyPrefix.count)
+            bodyPrefix.append(contentsOf: bytes.view(0..<take))
+        }
+        guard let upstream else { return true }
+        return upstream.queueBody(bytes, chunked: requestChunked) < Exchange.requestHighWater
+    }
+
+    /// The request body is complete.
+    func endRequest() {
+        requestComplete = true
+        upstream?.endRequest(chunked: requestChunked)
+    }
+
+    /// The client can take more response bytes.
+    func resumeResponse() {
+        upstream?.resumeReading()
+    }
+
+    /// The client went away or reset the stream: drop the upstream connection (it is
+    /// mid-exchange, so it cannot be reused).
+    func abort() {
+        if let upstream {
+            self.upstream = nil
+            upstream.abandon()
+        }
+        target = nil
+    }
+
+    /// The upstream failed. Before the response head: answer the client with an error naming
+    /// the backend (a JSON-RPC error when the request was JSON-RPC). After: abort the response.
+    func fail(status: Int, code: GatewayErrorCode, reason: StaticString) {
+        upstream = nil
+        guard !responseStarted else {
+            downstream.responseAborted(for: self)
+            return
+        }
+        var message = Array("backend \"".utf8)
+        message.append(contentsOf: target?.nameBytes ?? [])
+        message.append(contentsOf: "\" ".utf8)
+        message.append(contentsOf: "\(reason)".utf8)
+        if isJSONRequest || JSONRPCScanner.looksLikeObject(bodyPrefix[...]) {
+            let id = JSONRPCScanner.topLevelID(in: bodyPrefix[...]).map { bodyPrefix[$0] }
+            let body = JSONRPCErrorBody.make(id: id, code: code.rawValue, message: message)
+            downstream.responseFailed(status: status, contentType: "application/json", body: body, for: self)
+        } else {
+            message.append(0x0A)
+            downstream.responseFailed(status: status, contentType: "text/plain", body: message, for: self)
+        }
+    }
+}

@@ -1,0 +1,343 @@
+import EdgeHTTP
+import EdgeIO
+
+/// A client speaking HTTP/1.1 (over TLS or plain TCP). One request at a time: a pipelined
+/// request waits in the read buffer until the previous response is written.
+final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableConnection {
+    private enum State { case head, body, awaitingResponse, closing, closed }
+    private enum RequestBody { case none, length(Int), chunked }
+
+    let transport: ClientTransport
+    unowned let worker: Worker
+    let clientAddress: [UInt8]
+    private var state: State = .head
+    private var requestBody: RequestBody = .none
+    private var inbound: ByteBuffer
+    private var outbound = ByteBuffer(capacity: 16 * 1024)
+    private var parser: HTTP1RequestParser
+    private var chunked: ChunkedDecoder
+    private var head = HTTPRequestHead()
+    private lazy var exchange = Exchange(downstream: self)
+    private var canRead = true
+    private var canWrite = true
+    private var readPaused = false
+    private var flushQueued = false
+    /// Whether the response being written is chunked on the wire.
+    private var responseChunked = false
+    private var keepAlive = true
+    private var responseInProgress = false
+    private lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
+    static let responseHighWater = 256 * 1024
+
+    init(transport: ClientTransport, worker: Worker, clientAddress: [UInt8], initialBytes: ByteBuffer?) {
+        self.transport = transport
+        self.worker = worker
+        self.clientAddress = clientAddress
+        let limits = HTTP1Limits(maxHeadBytes: worker.settings.maxHeadBytes, maxHeaderCount: worker.settings.maxHeaderCount)
+        parser = HTTP1RequestParser(limits: limits)
+        chunked = ChunkedDecoder(limits: limits)
+        inbound = initialBytes ?? ByteBuffer(capacity: 16 * 1024)
+    }
+
+    private var loop: EventLoop { worker.loop }
+
+    /// Takes over the descriptor and handles what is already buffered.
+    func start() {
+        worker.loop.arm(timer, in: worker.settings.requestHeadTimeout)
+        process()
+        readAvailable()
+    }
+
+    // MARK: Events
+
+    func handle(_ events: IOEvents) {
+        if events.contains(.writable) {
+            canWrite = true
+            writePending()
+        }
+        if events.contains(.readable) || events.contains(.hangup) {
+            canRead = true
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        while (canRead || transport.hasBufferedBytes) && !readPaused && state != .closed && state != .closing {
+            if state == .awaitingResponse && inbound.readableBytes >= 64 * 1024 { return }
+            inbound.reserveWritable(4096)
+            switch transport.read(into: &inbound) {
+            case .count:
+                process()
+            case .wouldBlock:
+                canRead = false
+            case .closed, .failed:
+                canRead = false
+                clientGone()
+                return
+            }
+        }
+    }
+
+    // MARK: Requests
+
+    private func process() {
+        while state == .head || state == .body {
+            if state == .head {
+                guard !inbound.isEmpty else { return }
+                switch parser.parseHead(inbound, into: &head) {
+                case .incomplete:
+                    return
+                case .error(let error):
+                    respondAndClose(status: error.status, message: "\(error.reason)")
+                    return
+                case .complete(let length):
+                    inbound.moveReaderIndex(forwardBy: length)
+                    beginRequest()
+                }
+            } else {
+                guard forwardBody() else { return }
+            }
+        }
+    }
+
+    private func beginRequest() {
+        loop.disarm(timer)
+        keepAlive = !head.connectionClose
+        switch parser.framing {
+        case .length(let n): requestBody = .length(n)
+        case .chunked: requestBody = .chunked; chunked.reset()
+        default: requestBody = .none
+        }
+        guard let route = worker.routes.match(head.path) else {
+            respondLocally(status: 404, message: "no route for this path")
+            return
+        }
+        guard case .passthrough(let target) = route else {
+            respondLocally(status: 501, message: "gateway routes are not served by this version")
+            return
+        }
+        if parser.expectContinue {
+            outbound.write("HTTP/1.1 100 Continue\r\n\r\n")
+            queueFlush()
+        }
+        exchange.reset()
+        responseInProgress = true
+        state = .body
+        exchange.start(head: &head, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        if case .none = requestBody, exchange.isActive {
+            finishRequestBody()
+        }
+    }
+
+    /// Forwards buffered body bytes. Returns false when it must wait (more bytes or backpressure).
+    private func forwardBody() -> Bool {
+        switch requestBody {
+        case .none:
+            finishRequestBody()
+            return true
+        case .length(let remaining):
+            guard !inbound.isEmpty else { return false }
+            let take = Swift.min(remaining, inbound.readableBytes)
+            let start = inbound.readerIndex
+            let more = inbound.withView(start..<(start + take)) { exchange.sendBody($0) }
+            inbound.moveReaderIndex(forwardBy: take)
+            if take == remaining {
+                requestBody = .none
+                finishRequestBody()
+                return true
+            }
+            requestBody = .length(remaining - take)
+            if !more { readPaused = true }
+            return false
+        case .chunked:
+            guard !inbound.isEmpty else { return false }
+            switch chunked.decode(inbound, from: inbound.readerIndex) {
+            case .data(let range):
+                let more = inbound.withView(range) { exchange.sendBody($0) }
+                inbound.moveReaderIndex(to: range.upperBound)
+                if !more { readPaused = true; return false }
+                return true
+            case .needMore:
+                inbound.clear()
+                return false
+            case .end(let next):
+                inbound.moveReaderIndex(to: next)
+                requestBody = .none
+                finishRequestBody()
+                return true
+            case .error(let error):
+                exchange.abort()
+                respondAndClose(status: error.status, message: "\(error.reason)")
+                return false
+            }
+        }
+    }
+
+    private func finishRequestBody() {
+        if state == .body { state = .awaitingResponse }
+        if exchange.isActive { exchange.endRequest() }
+    }
+
+    func requestBodyDrained(for exchange: Exchange) {
+        guard readPaused else { return }
+        readPaused = false
+        process()
+        readAvailable()
+    }
+
+    // MARK: Responses
+
+    func responseHead(_ response: HTTPResponseHead, for exchange: Exchange) {
+        let bodyLength: Int?
+        if response.forbidsBody || exchange.requestWasHead {
+            bodyLength = response.contentLength
+            responseChunked = false
+        } else if let length = response.contentLength, !response.isChunked {
+            bodyLength = length
+            responseChunked = false
+        } else {
+            bodyLength = nil
+            // HTTP/1.0 clients get a body delimited by closing the connection.
+            responseChunked = head.versionMinor >= 1
+            if !responseChunked { keepAlive = false }
+        }
+        HTTP1ResponseSerializer.writeHead(status: response.status, fields: response.fields, bodyLength: bodyLength,
+                                          keepAlive: keepAlive, clientVersionMinor: head.versionMinor, into: &outbound)
+        queueFlush()
+    }
+
+    func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
+        if responseChunked {
+            outbound.write(hex: bytes.count)
+            outbound.write("\r\n")
+            outbound.write(bytes)
+            outbound.write("\r\n")
+        } else {
+            outbound.write(bytes)
+        }
+        queueFlush()
+        return outbound.readableBytes < HTTP1ClientConnection.responseHighWater
+    }
+
+    func responseEnd(for exchange: Exchange) {
+        if responseChunked { outbound.write("0\r\n\r\n") }
+        completeResponse()
+    }
+
+    func responseFailed(status: Int, contentType: StaticString, body: [UInt8], for exchange: Exchange) {
+        if state == .body { keepAlive = false }  // the rest of the body cannot be skipped safely
+        HTTP1ErrorResponse.write(status: status, contentType: contentType, body: body,
+                                                    close: !keepAlive, into: &outbound)
+        completeResponse()
+    }
+
+    func responseAborted(for exchange: Exchange) {
+        // Headers are out; the only honest signal left is to cut the connection.
+        state = .closing
+        closeNow()
+    }
+
+    private func completeResponse() {
+        responseInProgress = false
+        if worker.isDraining { keepAlive = false }
+        exchange.reset()
+        queueFlush()
+        if !keepAlive {
+            state = .closing
+            return
+        }
+        state = .head
+        requestBody = .none
+        readPaused = false
+        loop.arm(timer, in: worker.settings.idleKeepAliveTimeout)
+        process()
+        if state == .head || state == .body { readAvailable() }
+    }
+
+    private func respondLocally(status: Int, message: StaticString) {
+        state = .awaitingResponse
+        if case .none = requestBody {} else { keepAlive = false }
+        var body = Array("\(message)".utf8)
+        body.append(0x0A)
+        HTTP1ErrorResponse.write(status: status, contentType: "text/plain", body: body,
+                                                    close: !keepAlive, into: &outbound)
+        completeResponse()
+    }
+
+    private func respondAndClose(status: Int, message: String) {
+        var body = Array(message.utf8)
+        body.append(0x0A)
+        HTTP1ErrorResponse.write(status: status, contentType: "text/plain", body: body,
+                                                    close: true, into: &outbound)
+        keepAlive = false
+        state = .closing
+        queueFlush()
+    }
+
+    // MARK: Writing
+
+    private func queueFlush() {
+        guard !flushQueued, state != .closed else { return }
+        flushQueued = true
+        loop.queueFlush(self)
+    }
+
+    func flush() {
+        flushQueued = false
+        writePending()
+    }
+
+    private func writePending() {
+        guard state != .closed, canWrite else { return }
+        let wasFull = outbound.readableBytes >= HTTP1ClientConnection.responseHighWater
+        while !outbound.isEmpty {
+            switch transport.write(outbound) {
+            case .count(let n):
+                outbound.moveReaderIndex(forwardBy: n)
+            case .wouldBlock:
+                canWrite = false
+                return
+            case .closed, .failed:
+                clientGone()
+                return
+            }
+        }
+        if state == .closing {
+            closeNow()
+            return
+        }
+        if wasFull && exchange.isActive { exchange.resumeResponse() }
+    }
+
+    // MARK: Closing
+
+    private func timedOut() {
+        if state == .head && !responseInProgress {
+            if inbound.isEmpty {
+                closeNow()
+            } else {
+                respondAndClose(status: 408, message: "request head not received in time")
+            }
+        }
+    }
+
+    func drain() {
+        keepAlive = false
+        if state == .head && inbound.isEmpty && !responseInProgress && outbound.isEmpty { closeNow() }
+    }
+
+    private func clientGone() {
+        if exchange.isActive { exchange.abort() }
+        closeNow()
+    }
+
+    private func closeNow() {
+        guard state != .closed else { return }
+        if exchange.isActive { exchange.abort() }
+        state = .closed
+        loop.disarm(timer)
+        transport.shutdown()
+        loop.close(transport.fd)
+        worker.connectionClosed(self)
+    }
+}

@@ -1,0 +1,272 @@
+import EdgeHTTP
+import EdgeIO
+
+/// A client speaking HTTP/2 (TLS with ALPN h2, or h2c with prior knowledge). Each stream is
+/// its own exchange; request bodies are acknowledged to the client (WINDOW_UPDATE) only once
+/// the upstream has taken them, so a slow backend slows the client instead of filling memory.
+final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2ServerSessionDelegate, DrainableConnection {
+    /// Per-stream state, reused through a free list.
+    final class Stream {
+        let exchange: Exchange
+        let body = HTTP2ResponseBody()
+        /// Request body bytes received but not yet acknowledged to the client.
+        var unacknowledged = 0
+        var requestPaused = false
+        init(exchange: Exchange) { self.exchange = exchange }
+    }
+
+    let transport: ClientTransport
+    unowned let worker: Worker
+    let clientAddress: [UInt8]
+    private var session: HTTP2ServerSession!
+    private var inbound: ByteBuffer
+    private var outbound = ByteBuffer(capacity: 32 * 1024)
+    private var streams: [Int32: Stream] = [:]
+    private var spare: [Stream] = []
+    private var canRead = true
+    private var canWrite = true
+    private var flushQueued = false
+    private var closed = false
+    private var scratchHead = HTTPRequestHead()
+    private lazy var timer = LoopTimer { [unowned self] in self.idleTimedOut() }
+    static let outboundLimit = 256 * 1024
+
+    init(transport: ClientTransport, worker: Worker, clientAddress: [UInt8], initialBytes: ByteBuffer?) {
+        self.transport = transport
+        self.worker = worker
+        self.clientAddress = clientAddress
+        inbound = initialBytes ?? ByteBuffer(capacity: 16 * 1024)
+        var settings = HTTP2Settings()
+        settings.maxConcurrentStreams = worker.settings.maxConcurrentStreams
+        settings.initialWindowSize = worker.settings.http2InitialWindowSize
+        settings.connectionWindowSize = Swift.max(settings.connectionWindowSize, 4 * worker.settings.http2InitialWindowSize)
+        settings.maxHeaderListSize = worker.settings.http2MaxHeaderListSize
+        settings.maxHeaderCount = worker.settings.maxHeaderCount
+        settings.maxResetsPerWindow = worker.settings.http2RapidResetLimit
+        session = HTTP2ServerSession(settings: settings, delegate: self)
+    }
+
+    private var loop: EventLoop { worker.loop }
+
+    func start() {
+        loop.arm(timer, in: worker.settings.idleKeepAliveTimeout)
+        consumeInbound()
+        readAvailable()
+        queueFlush()
+    }
+
+    // MARK: Reading
+
+    func handle(_ events: IOEvents) {
+        if events.contains(.writable) {
+            canWrite = true
+            writePending()
+        }
+        if events.contains(.readable) || events.contains(.hangup) {
+            canRead = true
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        while (canRead || transport.hasBufferedBytes) && !closed {
+            inbound.reserveWritable(8192)
+            switch transport.read(into: &inbound) {
+            case .count:
+                consumeInbound()
+            case .wouldBlock:
+                canRead = false
+            case .closed, .failed:
+                canRead = false
+                closeNow()
+                return
+            }
+        }
+    }
+
+    private func consumeInbound() {
+        guard !inbound.isEmpty, !closed else { return }
+        do {
+            try session.receive(&inbound)
+        } catch {
+            queueFlush()  // nghttp2 has queued a GOAWAY
+            closeAfterFlush = true
+        }
+        if streams.isEmpty { loop.arm(timer, in: worker.settings.idleKeepAliveTimeout) }
+        queueFlush()
+    }
+    private var closeAfterFlush = false
+
+    // MARK: Session events
+
+    func http2(_ session: HTTP2ServerSession, didReceiveHead head: HTTPRequestHead, stream id: Int32, endStream: Bool) {
+        guard let route = worker.routes.match(head.path) else {
+            session.submitResponse(stream: id, status: 404, contentType: "text/plain", body: Array("no route for this path\n".utf8))
+            return
+        }
+        guard case .passthrough(let target) = route else {
+            session.submitResponse(stream: id, status: 501, contentType: "text/plain",
+                                   body: Array("gateway routes are not served by this version\n".utf8))
+            return
+        }
+        let stream = spare.popLast() ?? Stream(exchange: Exchange(downstream: self))
+        stream.exchange.reset()
+        stream.exchange.streamID = id
+        stream.unacknowledged = 0
+        stream.requestPaused = false
+        streams[id] = stream
+        loop.disarm(timer)
+        scratchHead = head
+        if !endStream && scratchHead.contentLength == nil { scratchHead.isChunked = true }
+        stream.exchange.start(head: &scratchHead, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        if endStream, stream.exchange.isActive { stream.exchange.endRequest() }
+    }
+
+    func http2(_ session: HTTP2ServerSession, didReceiveData data: ByteView, stream id: Int32) {
+        guard let stream = streams[id], stream.exchange.isActive else {
+            session.consumed(stream: id, bytes: data.count)
+            return
+        }
+        let more = stream.exchange.sendBody(data)
+        if more && !stream.requestPaused {
+            session.consumed(stream: id, bytes: data.count)
+        } else {
+            stream.unacknowledged += data.count
+            stream.requestPaused = true
+        }
+    }
+
+    func http2(_ session: HTTP2ServerSession, didEndStream id: Int32) {
+        guard let stream = streams[id], stream.exchange.isActive else { return }
+        stream.exchange.endRequest()
+    }
+
+    func http2(_ session: HTTP2ServerSession, didCloseStream id: Int32, errorCode: UInt32) {
+        guard let stream = streams.removeValue(forKey: id) else { return }
+        if stream.exchange.isActive { stream.exchange.abort() }
+        stream.exchange.reset()
+        stream.body.buffer.clear()
+        stream.body.isComplete = false
+        if spare.count < 16 { spare.append(stream) }
+        if streams.isEmpty {
+            if worker.isDraining { drain() } else { loop.arm(timer, in: worker.settings.idleKeepAliveTimeout) }
+        }
+    }
+
+    func http2(_ session: HTTP2ServerSession, bodyDrained id: Int32) {
+        streams[id]?.exchange.resumeResponse()
+    }
+
+    // MARK: Downstream
+
+    func responseHead(_ head: HTTPResponseHead, for exchange: Exchange) {
+        guard let stream = streams[exchange.streamID] else { return }
+        let hasBody = !head.forbidsBody && !exchange.requestWasHead
+        session.submitResponse(stream: exchange.streamID, head: head, body: hasBody ? stream.body : nil)
+        queueFlush()
+    }
+
+    func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
+        guard let stream = streams[exchange.streamID] else { return true }
+        stream.body.buffer.write(bytes)
+        session.resumeData(stream: exchange.streamID)
+        queueFlush()
+        return !stream.body.isAboveHighWaterMark
+    }
+
+    func responseEnd(for exchange: Exchange) {
+        guard let stream = streams[exchange.streamID] else { return }
+        stream.body.isComplete = true
+        exchange.target = nil
+        session.resumeData(stream: exchange.streamID)
+        queueFlush()
+    }
+
+    func responseFailed(status: Int, contentType: StaticString, body: [UInt8], for exchange: Exchange) {
+        exchange.target = nil
+        session.submitResponse(stream: exchange.streamID, status: status, contentType: contentType, body: body)
+        queueFlush()
+    }
+
+    func responseAborted(for exchange: Exchange) {
+        exchange.target = nil
+        session.resetStream(exchange.streamID, error: .internalError)
+        queueFlush()
+    }
+
+    func requestBodyDrained(for exchange: Exchange) {
+        guard let stream = streams[exchange.streamID], stream.requestPaused else { return }
+        stream.requestPaused = false
+        if stream.unacknowledged > 0 {
+            session.consumed(stream: exchange.streamID, bytes: stream.unacknowledged)
+            stream.unacknowledged = 0
+            queueFlush()
+        }
+    }
+
+    // MARK: Writing
+
+    private func queueFlush() {
+        guard !flushQueued, !closed else { return }
+        flushQueued = true
+        loop.queueFlush(self)
+    }
+
+    func flush() {
+        flushQueued = false
+        writePending()
+    }
+
+    private func writePending() {
+        guard !closed, canWrite else { return }
+        while true {
+            if outbound.readableBytes < HTTP2ClientConnection.outboundLimit {
+                do {
+                    try session.produce(into: &outbound, limit: HTTP2ClientConnection.outboundLimit)
+                } catch {
+                    closeAfterFlush = true
+                }
+            }
+            if outbound.isEmpty { break }
+            switch transport.write(outbound) {
+            case .count(let n):
+                outbound.moveReaderIndex(forwardBy: n)
+            case .wouldBlock:
+                canWrite = false
+                return
+            case .closed, .failed:
+                closeNow()
+                return
+            }
+        }
+        if closeAfterFlush || (!session.wantsRead && !session.wantsWrite) {
+            closeNow()
+        }
+    }
+
+    // MARK: Closing
+
+    func drain() {
+        session.goAway(error: .noError)
+        if streams.isEmpty { closeAfterFlush = true }
+        queueFlush()
+    }
+
+    private func idleTimedOut() {
+        guard streams.isEmpty else { return }
+        closeAfterFlush = true
+        session.goAway(error: .noError)
+        queueFlush()
+    }
+
+    private func closeNow() {
+        guard !closed else { return }
+        closed = true
+        for stream in streams.values where stream.exchange.isActive { stream.exchange.abort() }
+        streams.removeAll()
+        loop.disarm(timer)
+        transport.shutdown()
+        loop.close(transport.fd)
+        worker.connectionClosed(self)
+    }
+}

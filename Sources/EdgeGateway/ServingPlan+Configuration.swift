@@ -1,0 +1,84 @@
+import EdgeConfig
+import EdgeIO
+import EdgeTLS
+
+/// Why a valid configuration still cannot be served (a certificate that does not load, an
+/// upstream host that is not an IP address).
+public struct PlanError: Error, CustomStringConvertible {
+    public let description: String
+}
+
+extension ServingPlan {
+    /// Resolves a configuration snapshot: loads certificates, parses upstream addresses.
+    public init(configuration config: EdgeConfiguration) throws {
+        var listeners: [Listener] = []
+        for listener in config.listeners {
+            var context: TLSServerContext?
+            if let tls = listener.tls {
+                let files = tls.allCertificates.map { TLSCertificateFiles(certificatePath: $0.certificate, keyPath: $0.key) }
+                let alpn = tls.alpn.compactMap { ALPNProtocol(wireName: $0) }
+                do {
+                    context = try TLSServerContext(certificates: files, alpn: alpn)
+                } catch {
+                    throw PlanError(description: "listener \(listener.name): \(error)")
+                }
+            }
+            let address = try Self.socketAddress(host: listener.address.host, port: listener.address.port,
+                                                 what: "listener \(listener.name)")
+            listeners.append(Listener(name: listener.name, address: address, tls: context))
+        }
+        var targets: [String: UpstreamTarget] = [:]
+        for server in config.orderedServers {
+            guard case .http(let url) = server.backend else { continue }
+            guard url.scheme == .http else {
+                throw PlanError(description: "server \(server.name): https:// backends are not supported yet; use http://")
+            }
+            let address = try Self.socketAddress(host: url.host, port: url.port, what: "server \(server.name)")
+            targets[server.name] = UpstreamTarget(name: server.name, address: address, host: url.hostHeader, path: url.path)
+        }
+        var routes: [(path: String, route: Route)] = []
+        for route in config.routes {
+            switch route.target {
+            case .passthrough(let name):
+                guard let target = targets[name] else {
+                    throw PlanError(description: "route \(route.path): passthrough to \(name) needs a url: backend (stdio servers are served by gateway routes)")
+                }
+                routes.append((route.path, .passthrough(target)))
+            case .gateway(let names):
+                routes.append((route.path, .gateway(names.compactMap { targets[$0] })))
+            }
+        }
+        var settings = DataPlaneSettings()
+        settings.maxHeadBytes = config.limits.maxHeadBytes
+        settings.maxHeaderCount = config.limits.maxHeaderCount
+        settings.maxBodyBytes = config.limits.maxBodyBytes
+        settings.maxConcurrentStreams = config.limits.maxConcurrentStreams
+        settings.maxConnectionsPerWorker = config.limits.maxConnectionsPerWorker
+        settings.maxUpstreamConnectionsPerServer = config.limits.maxUpstreamConnectionsPerServer
+        settings.maxIdleUpstreamConnectionsPerServer = config.limits.maxIdleUpstreamConnectionsPerServer
+        settings.http2InitialWindowSize = config.http2.initialWindowSize
+        settings.http2MaxHeaderListSize = config.http2.maxHeaderListSize
+        settings.http2RapidResetLimit = config.http2.rapidResetLimit
+        settings.tlsHandshakeTimeout = Self.milliseconds(config.timeouts.tlsHandshake)
+        settings.requestHeadTimeout = Self.milliseconds(config.timeouts.requestHead)
+        settings.idleKeepAliveTimeout = Self.milliseconds(config.timeouts.idleKeepalive)
+        settings.upstreamConnectTimeout = Self.milliseconds(config.timeouts.upstreamConnect)
+        settings.upstreamFirstByteTimeout = Self.milliseconds(config.timeouts.upstreamFirstByte)
+        settings.streamIdleTimeout = Self.milliseconds(config.timeouts.sseIdle)
+        self.init(workers: config.workers, listeners: listeners, routes: RouteTable(routes), settings: settings,
+                  drainTimeout: Self.milliseconds(config.timeouts.drain))
+    }
+
+    private static func socketAddress(host: String, port: Int, what: String) throws -> SocketAddress {
+        do {
+            return try SocketAddress(host: host, port: UInt16(port))
+        } catch {
+            throw PlanError(description: "\(what): \(host) is not an IP address; host names are not resolved yet, write the IP address")
+        }
+    }
+
+    private static func milliseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(max(0, seconds)) * 1000 + UInt64(max(0, attoseconds)) / 1_000_000_000_000_000
+    }
+}

@@ -1,0 +1,308 @@
+import EdgeHTTP
+import EdgeIO
+import MCPWire
+
+/// One keep-alive HTTP/1.1 connection to a backend. It carries one exchange at a time
+/// (no pipelining): writes the request as the client sends it and streams the response back
+/// as it arrives, pausing its reads when the client side is full.
+final class UpstreamConnection: IOHandler, Flushable {
+    private enum State { case connecting, active, idle, closed }
+    private enum ResponsePhase { case head, length(Int), chunked, untilClose, done }
+
+    let fd: Int32
+    let target: UpstreamTarget
+    unowned let pool: UpstreamPool
+    private var state: State = .connecting
+    private var phase: ResponsePhase = .head
+    private var exchange: Exchange?
+    private var outbound = ByteBuffer(capacity: 16 * 1024)
+    private var inbound = ByteBuffer(capacity: 32 * 1024)
+    private var parser: HTTP1ResponseParser
+    private var head = HTTPResponseHead()
+    private var chunked: ChunkedDecoder
+    private var requestMethod: HTTPMethod = .get
+    private var canRead = false
+    private var canWrite = false
+    private var readPaused = false
+    private var flushQueued = false
+    private var responseByteSeen = false
+    /// Whether this connection came from the idle pool (stale-connection failures are likelier).
+    var wasReused = false
+    private(set) lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
+
+    init(fd: Int32, target: UpstreamTarget, pool: UpstreamPool) {
+        self.fd = fd
+        self.target = target
+        self.pool = pool
+        let limits = HTTP1Limits(maxHeadBytes: pool.settings.maxHeadBytes, maxHeaderCount: pool.settings.maxHeaderCount)
+        parser = HTTP1ResponseParser(limits: limits)
+        chunked = ChunkedDecoder(limits: limits)
+    }
+
+    private var loop: EventLoop { pool.loop }
+
+    // MARK: Request side
+
+    /// Starts an exchange: serialises the request head for the backend.
+    func begin(_ exchange: Exchange, head: inout HTTPRequestHead, bodyLength: Int?, clientAddress: [UInt8], tls: Bool) {
+        self.exchange = exchange
+        if state == .idle { state = .active }
+        phase = .head
+        responseByteSeen = false
+        requestMethod = head.method
+        parser.reset()
+        // The backend sees its own path (plus the client's query) and its own Host.
+        let query = head.target.firstIndex(of: UInt8(ascii: "?")).map { head.target[$0...] }
+        head.target.removeAll(keepingCapacity: true)
+        head.target.append(contentsOf: target.path)
+        if let query { head.target.append(contentsOf: query) }
+        head.authority.removeAll(keepingCapacity: true)
+        head.authority.append(contentsOf: target.hostHeader)
+        HTTP1RequestSerializer.writeHead(head, bodyLength: bodyLength, forwardedFor: clientAddress,
+                                         proto: tls ? "https" : "http", into: &outbound)
+        let timeout = state == .connecting ? pool.settings.upstreamConnectTimeout : pool.settings.upstreamFirstByteTimeout
+        loop.arm(timer, in: timeout)
+        queueFlush()
+    }
+
+    /// Queues request body bytes; returns how many bytes wait to be written.
+    func queueBody(_ bytes: ByteView, chunked: Bool) -> Int {
+        if chunked {
+            outbound.write(hex: bytes.count)
+            outbound.write("\r\n")
+            outbound.write(bytes)
+            outbound.write("\r\n")
+        } else {
+            outbound.write(bytes)
+        }
+        queueFlush()
+        return outbound.readableBytes
+    }
+
+    func endRequest(chunked: Bool) {
+        if chunked {
+            outbound.write("0\r\n\r\n")
+            queueFlush()
+        }
+    }
+
+    private func queueFlush() {
+        guard !flushQueued, state != .closed else { return }
+        flushQueued = true
+        loop.queueFlush(self)
+    }
+
+    func flush() {
+        flushQueued = false
+        writePending()
+    }
+
+    private func writePending() {
+        guard state == .active || state == .connecting, canWrite else { return }
+        let hadBacklog = outbound.readableBytes >= Exchange.requestHighWater
+        while !outbound.isEmpty {
+            switch Socket.write(fd, from: outbound) {
+            case .count(let n):
+                outbound.moveReaderIndex(forwardBy: n)
+            case .wouldBlock:
+                canWrite = false
+                return
+            case .closed, .failed:
+                failExchange(status: 502, code: .backendUnavailable, reason: "closed the connection")
+                return
+            }
+        }
+        if hadBacklog, let exchange { exchange.downstream.requestBodyDrained(for: exchange) }
+    }
+
+    // MARK: Events
+
+    func handle(_ events: IOEvents) {
+        if state == .connecting {
+            guard events.contains(.writable) || events.contains(.hangup) else { return }
+            let error = Socket.pendingError(fd)
+            guard error == 0 else {
+                failExchange(status: 502, code: .backendUnavailable, reason: "refused the connection")
+                return
+            }
+            state = exchange == nil ? .idle : .active
+            if exchange != nil { loop.arm(timer, in: pool.settings.upstreamFirstByteTimeout) }
+        }
+        if events.contains(.writable) {
+            canWrite = true
+            writePending()
+        }
+        if events.contains(.readable) || events.contains(.hangup) {
+            canRead = true
+            if state == .idle {
+                // A backend never speaks first: bytes or EOF on an idle connection end it.
+                close()
+                return
+            }
+            readAvailable()
+        }
+    }
+
+    private func readAvailable() {
+        while canRead && !readPaused && state == .active {
+            inbound.reserveWritable(4096)
+            switch Socket.read(fd, into: &inbound) {
+            case .count:
+                responseByteSeen = true
+                processInbound()
+            case .wouldBlock:
+                canRead = false
+            case .closed:
+                canRead = false
+                upstreamClosed()
+                return
+            case .failed:
+                failExchange(status: 502, code: .backendUnavailable, reason: "reset the connection")
+                return
+            }
+        }
+    }
+
+    /// Resumes reading once the client has room again.
+    func resumeReading() {
+        guard readPaused else { return }
+        readPaused = false
+        processInbound()
+        readAvailable()
+    }
+
+    // MARK: Response
+
+    private func processInbound() {
+        while let exchange, !readPaused {
+            switch phase {
+            case .head:
+                switch parser.parseHead(inbound, into: &head, requestMethod: requestMethod) {
+                case .incomplete:
+                    if inbound.writableBytes == 0 { inbound.reserveWritable(4096) }
+                    return
+                case .error:
+                    failExchange(status: 502, code: .backendProtocolError, reason: "sent an invalid response")
+                    return
+                case .complete(let length):
+                    inbound.moveReaderIndex(forwardBy: length)
+                    if head.status < 200 { continue }  // 100 Continue and friends: skip
+                    switch parser.framing {
+                    case .none: phase = .done
+                    case .length(let n): phase = .length(n)
+                    case .chunked: phase = .chunked; chunked.reset()
+                    case .untilClose: phase = .untilClose
+                    }
+                    loop.arm(timer, in: pool.settings.streamIdleTimeout)
+                    exchange.responseStarted = true
+                    exchange.downstream.responseHead(head, for: exchange)
+                    if case .done = phase { finishResponse(); return }
+                }
+            case .length(let remaining):
+                guard !inbound.isEmpty else { return }
+                let take = Swift.min(remaining, inbound.readableBytes)
+                let start = inbound.readerIndex
+                let more = inbound.withView(start..<(start + take)) { exchange.downstream.responseBody($0, for: exchange) }
+                inbound.moveReaderIndex(forwardBy: take)
+                loop.arm(timer, in: pool.settings.streamIdleTimeout)
+                if take == remaining {
+                    phase = .done
+                    finishResponse()
+                    return
+                }
+                phase = .length(remaining - take)
+                if !more { readPaused = true }
+            case .untilClose:
+                guard !inbound.isEmpty else { return }
+                let more = inbound.withView(inbound.readerIndex..<inbound.writerIndex) { exchange.downstream.responseBody($0, for: exchange) }
+                inbound.clear()
+                if !more { readPaused = true }
+            case .chunked:
+                guard !inbound.isEmpty else { return }
+                switch chunked.decode(inbound, from: inbound.readerIndex) {
+                case .data(let range):
+                    let more = inbound.withView(range) { exchange.downstream.responseBody($0, for: exchange) }
+                    inbound.moveReaderIndex(to: range.upperBound)
+                    loop.arm(timer, in: pool.settings.streamIdleTimeout)
+                    if !more { readPaused = true }
+                case .needMore:
+                    inbound.clear()
+                    return
+                case .end(let next):
+                    inbound.moveReaderIndex(to: next)
+                    phase = .done
+                    finishResponse()
+                    return
+                case .error:
+                    failExchange(status: 502, code: .backendProtocolError, reason: "sent an invalid chunked body")
+                    return
+                }
+            case .done:
+                return
+            }
+        }
+    }
+
+    private func finishResponse() {
+        guard let exchange else { return }
+        self.exchange = nil
+        exchange.upstream = nil
+        let reusable = !head.connectionClose && inbound.isEmpty && outbound.isEmpty && exchange.requestComplete
+        loop.disarm(timer)
+        if reusable {
+            state = .idle
+            wasReused = false
+            pool.release(self)
+        } else {
+            close()
+        }
+        exchange.downstream.responseEnd(for: exchange)
+    }
+
+    private func upstreamClosed() {
+        if case .untilClose = phase, let exchange {
+            self.exchange = nil
+            exchange.upstream = nil
+            close()
+            exchange.downstream.responseEnd(for: exchange)
+            return
+        }
+        failExchange(status: 502, code: .backendUnavailable,
+                     reason: responseByteSeen ? "closed the connection mid-response" : "closed the connection without answering")
+    }
+
+    private func timedOut() {
+        switch state {
+        case .idle:
+            close()
+        case .connecting:
+            failExchange(status: 504, code: .backendTimeout, reason: "did not accept the connection in time")
+        case .active:
+            failExchange(status: 504, code: .backendTimeout, reason: "did not answer in time")
+        case .closed:
+            break
+        }
+    }
+
+    private func failExchange(status: Int, code: GatewayErrorCode, reason: StaticString) {
+        let exchange = self.exchange
+        self.exchange = nil
+        close()
+        exchange?.fail(status: status, code: code, reason: reason)
+    }
+
+    /// The client is gone mid-exchange: the connection's state is unknown, so close it.
+    func abandon() {
+        exchange = nil
+        close()
+    }
+
+    func close() {
+        guard state != .closed else { return }
+        let wasIdle = state == .idle
+        state = .closed
+        loop.disarm(timer)
+        loop.close(fd)
+        pool.closed(self, wasIdle: wasIdle)
+    }
+}

@@ -1,0 +1,45 @@
+import EdgeIO
+
+/// A backend server as the data plane needs it: where to connect, what Host to send, and the
+/// path requests are forwarded to. Built once per configuration snapshot.
+public final class UpstreamTarget {
+    public let name: String
+    public let address: SocketAddress
+    /// `Host` header value (`127.0.0.1:9000`).
+    let hostHeader: [UInt8]
+    /// Request path on the backend (`/mcp`).
+    let path: [UInt8]
+    /// The backend name as bytes, for error bodies.
+    let nameBytes: [UInt8]
+
+    public init(name: String, address: SocketAddress, host: String, path: String) {
+        self.name = name
+        self.address = address
+        self.hostHeader = Array(host.utf8)
+        self.path = Array(path.utf8)
+        self.nameBytes = Array(name.utf8)
+    }
+}
+
+/// Limits and timeouts the data plane reads on every connection (from the snapshot).
+public struct DataPlaneSettings {
+    public var maxHeadBytes = 65536
+    public var maxHeaderCount = 100
+    public var maxBodyBytes = 4 << 20
+    public var maxConcurrentStreams = 100
+    public var maxConnectionsPerWorker = 10000
+    public var maxUpstreamConnectionsPerServer = 256
+    public var maxIdleUpstreamConnectionsPerServer = 64
+    public var http2InitialWindowSize = 1 << 20
+    public var http2MaxHeaderListSize = 65536
+    public var http2RapidResetLimit = 200
+    // Milliseconds.
+    public var tlsHandshakeTimeout: UInt64 = 10_000
+    public var requestHeadTimeout: UInt64 = 10_000
+    public var idleKeepAliveTimeout: UInt64 = 60_000
+    public var upstreamConnectTimeout: UInt64 = 5_000
+    public var upstreamFirstByteTimeout: UInt64 = 60_000
+    public var streamIdleTimeout: UInt64 = 300_000
+
+    public init() {}
+}

@@ -1,0 +1,138 @@
+import EdgeIO
+import EdgeTLS
+
+/// One worker: an event loop on its own thread with its own listening sockets, client
+/// connections and upstream pool. Nothing in it is shared with other workers.
+public final class Worker {
+    public let index: Int
+    let loop: EventLoop
+    let settings: DataPlaneSettings
+    let routes: RouteTable
+    let pool: UpstreamPool
+    private var acceptors: [Acceptor] = []
+    private(set) var connectionCount = 0
+    private var connections: [ObjectIdentifier: DrainableConnection] = [:]
+    private(set) var isDraining = false
+    private var drainTimer: LoopTimer?
+
+    /// Binds this worker's listening sockets (SO_REUSEPORT), ready to `run()`.
+    init(index: Int, plan: ServingPlan) throws {
+        self.index = index
+        loop = try EventLoop()
+        settings = plan.settings
+        routes = plan.routes
+        pool = UpstreamPool(loop: loop, settings: plan.settings)
+        for listener in plan.listeners {
+            let fd = try Socket.listen(listener.address, reusePort: true)
+            let acceptor = Acceptor(fd: fd, tls: listener.tls, worker: self)
+            try loop.registerListener(fd, acceptor)
+            acceptors.append(acceptor)
+        }
+    }
+
+    /// Runs the loop on the calling thread until it is stopped.
+    func run() {
+        loop.run()
+    }
+
+    func connectionOpened() {
+        connectionCount += 1
+    }
+
+    /// Registers a connection that has finished its handshake, for draining.
+    func track(_ connection: DrainableConnection) {
+        connections[ObjectIdentifier(connection)] = connection
+    }
+
+    func connectionClosed(_ connection: DrainableConnection?) {
+        connectionCount -= 1
+        if let connection { connections[ObjectIdentifier(connection)] = nil }
+        if connectionCount < settings.maxConnectionsPerWorker && !isDraining {
+            for acceptor in acceptors { acceptor.resume() }
+        }
+        if isDraining && connectionCount == 0 { finishDrain() }
+    }
+
+    /// Stops accepting, lets requests in flight finish, then stops the loop (at the latest
+    /// after `timeout` milliseconds). Runs on the worker's thread.
+    func drain(timeout: UInt64) {
+        guard !isDraining else { return }
+        isDraining = true
+        for acceptor in acceptors { acceptor.close() }
+        acceptors.removeAll()
+        for connection in Array(connections.values) { connection.drain() }
+        if connectionCount == 0 {
+            finishDrain()
+            return
+        }
+        let timer = LoopTimer { [unowned self] in self.finishDrain() }
+        loop.arm(timer, in: timeout)
+        drainTimer = timer
+    }
+
+    private func finishDrain() {
+        pool.closeIdle()
+        loop.stop()
+    }
+}
+
+/// Everything the data plane needs from one configuration snapshot, resolved: listener
+/// addresses with their TLS contexts, routes to upstream targets, limits and timeouts.
+public struct ServingPlan {
+    public struct Listener {
+        public let name: String
+        public let address: SocketAddress
+        public let tls: TLSServerContext?
+        public init(name: String, address: SocketAddress, tls: TLSServerContext?) {
+            self.name = name
+            self.address = address
+            self.tls = tls
+        }
+    }
+
+    public var workers: Int
+    public var listeners: [Listener]
+    public var routes: RouteTable
+    public var settings: DataPlaneSettings
+    /// Milliseconds a drain may take before open connections are cut.
+    public var drainTimeout: UInt64
+
+    public init(workers: Int, listeners: [Listener], routes: RouteTable, settings: DataPlaneSettings, drainTimeout: UInt64) {
+        self.workers = workers
+        self.listeners = listeners
+        self.routes = routes
+        self.settings = settings
+        self.drainTimeout = drainTimeout
+    }
+}
+
+/// The running data plane: `plan.workers` worker threads.
+public final class EdgeServer {
+    private let plan: ServingPlan
+    private var workers: [Worker] = []
+    private var threads: [WorkerThread] = []
+
+    /// Binds every listener in every worker; throws (naming the address) if one cannot bind.
+    public init(plan: ServingPlan) throws {
+        self.plan = plan
+        for index in 0..<plan.workers {
+            workers.append(try Worker(index: index, plan: plan))
+        }
+    }
+
+    /// Starts the worker threads.
+    public func start() throws {
+        for worker in workers {
+            threads.append(try WorkerThread(name: "edge-worker-\(worker.index)") { worker.run() })
+        }
+    }
+
+    /// Asks every worker to drain and waits for their threads to end.
+    public func drainAndWait() {
+        for worker in workers {
+            let timeout = plan.drainTimeout
+            worker.loop.execute { worker.drain(timeout: timeout) }
+        }
+        for thread in threads { thread.join() }
+    }
+}

@@ -1,1 +1,0 @@
-// MCPWire: see ARCHITECTURE.md.
