@@ -39,3 +39,5 @@ int cedge_ERR_GET_REASON(unsigned long error) { return ERR_GET_REASON(error); }
 void cedge_OPENSSL_free(void *pointer) { OPENSSL_free(pointer); }
 int cedge_sk_GENERAL_NAME_num(const GENERAL_NAMES *names) { return sk_GENERAL_NAME_num(names); }
 const GENERAL_NAME *cedge_sk_GENERAL_NAME_value(const GENERAL_NAMES *names, int index) { return sk_GENERAL_NAME_value(names, index); }
+int cedge_ERR_GET_LIB(unsigned long error) { return ERR_GET_LIB(error); }
+uint64_t cedge_SSL_OP_IGNORE_UNEXPECTED_EOF(void) { return SSL_OP_IGNORE_UNEXPECTED_EOF; }

@@ -20,6 +20,11 @@ public final class TLSConnection {
     private let isClient: Bool
     /// Set after a fatal error: OpenSSL forbids `SSL_shutdown` then.
     private var isBroken = false
+    /// Set when the handshake completed; `SSL_is_init_finished` turns false again after a
+    /// fatal error, so it cannot tell handshake failures from later ones.
+    private var isEstablished = false
+    /// Cleared when OpenSSL reported a protocol or handshake error (the session is suspect).
+    private var isSessionSound = true
 
     /// A server-side connection on an accepted socket.
     public init(serverContext: TLSServerContext, fd: Int32) throws {
@@ -66,7 +71,14 @@ public final class TLSConnection {
         }
     }
 
-    deinit { SSL_free(ssl) }
+    deinit {
+        // OpenSSL drops a server session from the cache when the `SSL` is freed without
+        // close_notify; a peer that merely closed the socket has done nothing wrong.
+        if !isClient && isEstablished && isSessionSound {
+            SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN)
+        }
+        SSL_free(ssl)
+    }
 
     private func attach(fd: Int32) throws {
         if SSL_set_fd(ssl, fd) != 1 {
@@ -85,7 +97,7 @@ public final class TLSConnection {
     public func handshake() -> TLSIOResult {
         ERR_clear_error()
         let result = SSL_do_handshake(ssl)
-        if result == 1 { return .done }
+        if result == 1 { isEstablished = true; return .done }
         switch failure(result) {
         case .wantRead: return .wantRead
         case .wantWrite: return .wantWrite
@@ -189,7 +201,8 @@ public final class TLSConnection {
             ERR_clear_error()
             return .closed
         }
-        let inHandshake = SSL_is_init_finished(ssl) != 1
+        isSessionSound = false
+        let inHandshake = !isEstablished
         var what = inHandshake ? "TLS handshake failed" : "TLS connection failed"
         var fix: String?
         if inHandshake && isClient {

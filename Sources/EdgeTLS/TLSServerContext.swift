@@ -108,9 +108,13 @@ public final class TLSServerContext {
         let ctx = handle.pointer
         try handle.require(cedge_SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION),
                            "cannot set the minimum TLS version to 1.2")
+        // EOF without close_notify reads as a clean close: clients drop connections all the time,
+        // HTTP frames its own messages (no truncation to detect), and OpenSSL would otherwise
+        // answer the closed socket with an alert and drop the session from the cache.
         _ = cedge_SSL_CTX_set_options(ctx, cedge_SSL_OP_NO_COMPRESSION()
                                       | cedge_SSL_OP_CIPHER_SERVER_PREFERENCE()
-                                      | cedge_SSL_OP_NO_RENEGOTIATION())
+                                      | cedge_SSL_OP_NO_RENEGOTIATION()
+                                      | cedge_SSL_OP_IGNORE_UNEXPECTED_EOF())
         try handle.require(SSL_CTX_set_cipher_list(ctx, intermediateCiphers),
                            "cannot set the TLS 1.2 cipher list")
         try handle.require(cedge_SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384"),
@@ -132,12 +136,19 @@ public final class TLSServerContext {
         try handle.require(SSL_CTX_use_certificate_chain_file(ctx, files.certificatePath),
                            "cannot load certificate \(files.certificatePath)",
                            fix: "check the path, that the file is readable, and that it is PEM with the leaf certificate first")
-        try handle.require(SSL_CTX_use_PrivateKey_file(ctx, files.keyPath, SSL_FILETYPE_PEM),
-                           "cannot load private key \(files.keyPath)",
-                           fix: "check the path, that the file is readable, and that it is an unencrypted PEM private key")
-        try handle.require(SSL_CTX_check_private_key(ctx),
-                           "private key \(files.keyPath) does not match certificate \(files.certificatePath)",
-                           fix: "configure the key that was used to create this certificate")
+        let mismatch = "private key \(files.keyPath) does not match certificate \(files.certificatePath)"
+        let mismatchFix = "configure the key that was used to create this certificate"
+        ERR_clear_error()
+        if SSL_CTX_use_PrivateKey_file(ctx, files.keyPath, SSL_FILETYPE_PEM) != 1 {
+            // OpenSSL already compares the key with the certificate while loading it.
+            let first = ERR_peek_error()
+            if cedge_ERR_GET_LIB(first) == ERR_LIB_X509 && cedge_ERR_GET_REASON(first) == X509_R_KEY_VALUES_MISMATCH {
+                throw TLSError.fromQueue(.configuration, mismatch, fix: mismatchFix)
+            }
+            throw TLSError.fromQueue(.configuration, "cannot load private key \(files.keyPath)",
+                                     fix: "check the path, that the file is readable, and that it is an unencrypted PEM private key")
+        }
+        try handle.require(SSL_CTX_check_private_key(ctx), mismatch, fix: mismatchFix)
         guard let leaf = SSL_CTX_get0_certificate(ctx) else { return [] }
         return CertificateNames.dnsNames(of: leaf)
     }

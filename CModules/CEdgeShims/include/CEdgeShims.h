@@ -57,5 +57,7 @@ int cedge_ERR_GET_REASON(unsigned long error);
 void cedge_OPENSSL_free(void *pointer);
 int cedge_sk_GENERAL_NAME_num(const GENERAL_NAMES *names);
 const GENERAL_NAME *cedge_sk_GENERAL_NAME_value(const GENERAL_NAMES *names, int index);
+int cedge_ERR_GET_LIB(unsigned long error);
+uint64_t cedge_SSL_OP_IGNORE_UNEXPECTED_EOF(void);
 
 #endif
