@@ -86,6 +86,15 @@ final class HTTP1SerializerTests: XCTestCase {
         XCTAssertEqual(head(200, nil, minor: 0), "HTTP/1.1 200 OK\r\n" + kept + "connection: close\r\n\r\n")
     }
 
+    func testContinueAndEmptyFields() {
+        var out = ByteBuffer(capacity: 32)
+        HTTP1ResponseSerializer.writeContinue(into: &out)
+        XCTAssertEqual(H1.string(out), "HTTP/1.1 100 Continue\r\n\r\n")
+        out.clear()
+        HTTP1ResponseSerializer.writeHead(status: 404, fields: HTTPFields(), bodyLength: 0, keepAlive: true, into: &out)
+        XCTAssertEqual(H1.string(out), "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\n\r\n")
+    }
+
     func testCompleteErrorResponses() {
         var out = ByteBuffer(capacity: 32)
         HTTP1ErrorResponse.write(status: 431, contentType: "text/plain", body: "too big" as StaticString,
