@@ -41,6 +41,11 @@ public enum HTTP1ResponseSerializer {
         buffer.write("\r\n")
     }
 
+    /// `HTTP/1.1 100 Continue`: the answer to `Expect: 100-continue` when the body is wanted.
+    public static func writeContinue(into buffer: inout ByteBuffer) {
+        buffer.write("HTTP/1.1 100 Continue\r\n\r\n")
+    }
+
     /// `HTTP/1.1 <status> <reason>\r\n`.
     static func writeStatusLine(_ status: Int, into buffer: inout ByteBuffer) {
         buffer.write("HTTP/1.1 ")
