@@ -113,6 +113,8 @@ final class ConfigErrorTests: XCTestCase {
              at(1, 12, "listeners", "expected a list")),
         Case("YAML syntax error", base([3: "    address: [127.0.0.1:8443"]),
              at(4, 8, "", "invalid YAML: did not find expected ',' or ']' (while parsing a flow sequence at line 3, column 14)")),
+        Case("unquoted IPv6 address", base([3: "    address: [::1]:8443"]),
+             at(3, 15, "", "quote IPv6 addresses, a bare \"[\" starts a list: address: \"[::1]:8443\"")),
         Case("tab indentation", base([3: "\taddress: 127.0.0.1:8443"]),
              at(3, 1, "", "YAML does not allow tabs")),
         Case("duplicate key", base([6: "      certificate: cert.pem"]),
