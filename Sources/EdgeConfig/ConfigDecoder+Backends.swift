@@ -56,7 +56,9 @@ extension ConfigDecoder {
                        at: node.mark, path)
             return nil
         case (nil, nil):
-            issues.add("needs url: (an HTTP server) or command: (a stdio server)", at: node.mark, path)
+            if reader.suggested.isDisjoint(with: ["url", "command"]) {
+                issues.add("needs url: (an HTTP server) or command: (a stdio server)", at: node.mark, path)
+            }
             return nil
         case (let url?, nil):
             guard let text = string(url, path.key("url"), example: "http://127.0.0.1:9000/mcp") else { return nil }
@@ -126,7 +128,9 @@ extension ConfigDecoder {
                        at: reader.node.mark, path)
             return nil
         case (nil, nil):
-            issues.add("needs passthrough: NAME (one backend) or servers: [A, B] (a gateway)", at: reader.node.mark, path)
+            if reader.suggested.isDisjoint(with: ["passthrough", "servers"]) {
+                issues.add("needs passthrough: NAME (one backend) or servers: [A, B] (a gateway)", at: reader.node.mark, path)
+            }
             return nil
         case (let node?, nil):
             guard let name = serverReference(node, path.key("passthrough"), servers: servers) else { return nil }

@@ -51,7 +51,7 @@ extension ConfigDecoder {
                 ?? defaults.maxIdleUpstreamConnectionsPerServer)
         if limits.maxIdleUpstreamConnectionsPerServer > limits.maxUpstreamConnectionsPerServer {
             let key = "max_idle_upstream_connections_per_server"
-            issues.add("(\(limits.maxIdleUpstreamConnectionsPerServer)) must not exceed max_upstream_connections_per_server (\(limits.maxUpstreamConnectionsPerServer))",
+            issues.add("must not exceed max_upstream_connections_per_server (\(limits.maxUpstreamConnectionsPerServer)); got \(limits.maxIdleUpstreamConnectionsPerServer)",
                        at: reader[key]?.mark ?? node.mark, path.key(key))
         }
         return limits

@@ -48,6 +48,8 @@ struct MappingReader {
     let path: KeyPath
     /// Pairs with a known key, in file order.
     let entries: [(name: String, key: Node, value: Node)]
+    /// Allowed keys that an unknown key looked like; they are not reported missing as well.
+    let suggested: Set<String>
 
     subscript(name: String) -> Node? {
         entries.first { $0.name == name }?.value
@@ -80,6 +82,7 @@ final class ConfigDecoder {
             return nil
         }
         var entries: [(name: String, key: Node, value: Node)] = []
+        var suggested: Set<String> = []
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
                 issues.add("keys must be plain words; found \(key.kindDescription)", at: key.mark, path)
@@ -90,19 +93,21 @@ final class ConfigDecoder {
                 var message = "unknown key \"\(name)\""
                 if let guess = ValueSyntax.suggestion(for: name, among: allowed) {
                     message += "; did you mean \"\(guess)\"?"
+                    suggested.insert(guess)
                 }
-                message += " Allowed keys here: \(allowed.joined(separator: ", "))"
+                message += " (allowed keys here: \(allowed.joined(separator: ", ")))"
                 issues.add(message, at: key.mark, path.key(name))
                 continue
             }
             entries.append((name, key, value))
         }
-        return MappingReader(node: node, path: path, entries: entries)
+        return MappingReader(node: node, path: path, entries: entries, suggested: suggested)
     }
 
     /// The value of a key that must be present; reports it missing at the mapping's position.
     func required(_ reader: MappingReader, _ name: String, example: String) -> Node? {
         guard let value = reader[name] else {
+            if reader.suggested.contains(name) { return nil }
             issues.add("missing required key \"\(name)\" (for example \(name): \(example))", at: reader.node.mark, reader.path)
             return nil
         }

@@ -72,6 +72,9 @@ public enum ConfigLoader {
             if let line, line.contains("\t") {
                 message += "; indent with spaces, YAML does not allow tabs"
             }
+            if let line, line.contains("[") && line.contains("::") {
+                message += "; quote IPv6 addresses, a bare \"[\" starts a list: address: \"[::1]:8443\""
+            }
             return message
         case .duplicatedKeysInMapping(let duplicates, _):
             let keys = duplicates.map { "\"\($0)\"" }.joined(separator: ", ")
