@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs mcp-edge beside nginx, HAProxy and the backend alone with ../shared/bench/bench.py.
+#   Benchmarks/run-bench.sh [--rounds 3] [--workload small-h2] [--only edge --only haproxy] [--json out.json]
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(dirname "$here")
+bench=${BENCH_DIR:-$root/../shared/bench}
+[ -f "$bench/bench.py" ] || { echo "benchmark kit not found at $bench (set BENCH_DIR)" >&2; exit 1; }
+for tool in h2load nginx haproxy; do
+  command -v $tool >/dev/null || [ -x /usr/sbin/$tool ] || { echo "missing $tool: apt-get install nghttp2-client nginx-light haproxy" >&2; exit 1; }
+done
+(cd "$root" && swift build -c release >/dev/null)
+export EDGE_CONFIG="$here/edge.yaml.tmpl"
+export EDGE_CMD="$root/.build/release/mcp-edge run --config {dir}/edge.yaml"
+exec python3 "$bench/bench.py" "$@"
