@@ -335,16 +335,6 @@ public final class HTTP2ServerSession {
             return rv
         }
         stream.responseSubmitted = true
-        if body == nil { finishEarly(stream) }
         return 0
-    }
-
-    /// After the last response frame of `stream` is queued: a client still sending its
-    /// request is asked to stop, which also closes the stream (RFC 9113 §8.1).
-    func finishEarly(_ stream: HTTP2Stream) {
-        if !stream.requestEnded {
-            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id,
-                                      HTTP2ErrorCode.noError.rawValue)
-        }
     }
 }
