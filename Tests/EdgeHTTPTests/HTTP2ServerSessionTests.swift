@@ -368,4 +368,82 @@ final class HTTP2ServerSessionTests: XCTestCase {
         XCTAssertEqual(server.openStreams.count, 0)
         XCTAssertEqual(server.spareStreams.count, 1)
     }
+
+    func testEmptyDataFloodEndsWithGoAway() {
+        var settings = HTTP2Settings()
+        settings.maxEmptyDataFramesPerWindow = 20
+        settings.floodWindowMilliseconds = 60_000
+        start(settings)
+        let id = client.request(body: .init([], complete: false))
+        pipe.run()
+        XCTAssertNotNil(delegate.heads[id])
+        // DATA, length 0, no flags, on the open stream: 9 bytes each.
+        let frame: [UInt8] = [0, 0, 0, 0, 0] + withUnsafeBytes(of: UInt32(id).bigEndian, Array.init)
+        var flood = ByteBuffer(capacity: 9 * 50)
+        for _ in 0..<50 { flood.write(contentsOf: frame) }
+        XCTAssertNoThrow(try server.receive(&flood))
+        pipe.run()
+        XCTAssertEqual(client.goAways.last?.errorCode, HTTP2ErrorCode.enhanceYourCalm.rawValue)
+        XCTAssertFalse(server.wantsRead)
+    }
+
+    func testTrailersEndTheRequest() {
+        start()
+        let upload = HTTP2TestClient.RequestBody([1, 2, 3], complete: false)
+        let id = client.request(body: upload)
+        pipe.run()
+        upload.complete = true
+        client.resume(id)
+        // The body ends with trailers instead of END_STREAM on DATA.
+        let name = Array("x-checksum".utf8), value = Array("abc".utf8)
+        name.withUnsafeBufferPointer { n in
+            value.withUnsafeBufferPointer { v in
+                var nv = nghttp2_nv(name: UnsafeMutablePointer(mutating: n.baseAddress), value: UnsafeMutablePointer(mutating: v.baseAddress),
+                                    namelen: n.count, valuelen: v.count, flags: 0)
+                XCTAssertEqual(nghttp2_submit_trailer(client.session, id, &nv, 1), 0)
+            }
+        }
+        pipe.run()
+        XCTAssertEqual(delegate.bodies[id], [1, 2, 3])
+        XCTAssertEqual(delegate.ended, [id])
+    }
+
+    func testBadContentLengthNeverReachesDelegate() {
+        start()
+        let id = client.request(headers: [("content-length", "12x")], body: .init([1]))
+        let ok = client.request(method: "GET")
+        pipe.run()
+        XCTAssertNil(delegate.heads[id])
+        XCTAssertEqual(client.responses[id]?.closeError, HTTP2ErrorCode.protocolError.rawValue)
+        XCTAssertNotNil(delegate.heads[ok])
+    }
+
+    func testBodyLongerThanContentLengthResetsStream() {
+        start()
+        let id = client.request(headers: [("content-length", "2")], body: .init([1, 2, 3, 4]))
+        pipe.run()
+        XCTAssertEqual(delegate.heads[id]?.contentLength, 2)
+        XCTAssertEqual(delegate.closed[id], HTTP2ErrorCode.protocolError.rawValue)
+        XCTAssertEqual(client.responses[id]?.closeError, HTTP2ErrorCode.protocolError.rawValue)
+    }
+
+    func testBodyHeldByDelegateIsNotHandedToTheNextStream() {
+        var settings = HTTP2Settings()
+        settings.spareStreams = 1
+        start(settings)
+        let first = client.request(method: "GET")
+        pipe.run()
+        let held = try! XCTUnwrap(server.responseBody(stream: first))
+        held.buffer.write(contentsOf: [1, 2, 3])
+        held.isComplete = true
+        server.submitResponse(stream: first, head: HTTPResponseHead(), body: held)
+        pipe.run()
+        XCTAssertEqual(client.responses[first]?.body, [1, 2, 3])
+        let second = client.request(method: "GET")
+        pipe.run()
+        let next = try! XCTUnwrap(server.responseBody(stream: second))
+        XCTAssertFalse(next === held)
+        XCTAssertEqual(next.buffer.readableBytes, 0)
+        XCTAssertFalse(next.isComplete)
+    }
 }

@@ -134,7 +134,7 @@ extension HTTP2ServerSession {
             if endStream {
                 requestEnded(hd.stream_id)
             } else if hd.length == 0 && emptyDataCounter.record() {
-                nghttp2_session_terminate_session(session, HTTP2ErrorCode.enhanceYourCalm.rawValue)
+                goAway(error: .enhanceYourCalm)
             }
         case NGHTTP2_HEADERS.rawValue:
             if frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
@@ -143,9 +143,7 @@ extension HTTP2ServerSession {
                 requestEnded(hd.stream_id)
             }
         case NGHTTP2_RST_STREAM.rawValue:
-            if resetCounter.record() {
-                nghttp2_session_terminate_session(session, HTTP2ErrorCode.enhanceYourCalm.rawValue)
-            }
+            if resetCounter.record() { goAway(error: .enhanceYourCalm) }
         case NGHTTP2_PING.rawValue:
             if hd.flags & ackFlag != 0 && shutdownPingSent && isShutdownPing(frame) {
                 submitFinalGoAway()
@@ -174,13 +172,15 @@ extension HTTP2ServerSession {
     /// malformed, else hand it to the delegate.
     private func headComplete(_ stream: HTTP2Stream, endStream: Bool) {
         stream.requestEnded = endStream
+        // Rejected streams count like client resets: refusing them costs as much as a reset.
         if stream.headerTooLarge {
             _ = submitResponse(stream: stream.id, status: 431, contentType: "text/plain", body: [])
+            if resetCounter.record() { goAway(error: .enhanceYourCalm) }
             return
         }
         if stream.malformed || requestHead.method == .connect {
-            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id,
-                                      HTTP2ErrorCode.protocolError.rawValue)
+            resetStream(stream.id, error: .protocolError)
+            if resetCounter.record() { goAway(error: .enhanceYourCalm) }
             return
         }
         if requestHead.authority.isEmpty, let host = requestHead.fields.first(.host) {
