@@ -446,4 +446,45 @@ final class HTTP2ServerSessionTests: XCTestCase {
         XCTAssertEqual(next.buffer.readableBytes, 0)
         XCTAssertFalse(next.isComplete)
     }
+
+    func testHeadRequestGetsNoBody() {
+        start()
+        let id = client.request(method: "HEAD")
+        pipe.run()
+        XCTAssertEqual(delegate.heads[id]?.method, .head)
+        XCTAssertTrue(server.submitResponse(stream: id, status: 200, contentType: "text/plain", body: [1, 2, 3]))
+        pipe.run()
+        XCTAssertEqual(client.responses[id]?.status, "200")
+        XCTAssertEqual(client.responses[id]?.header("content-length"), "3")
+        XCTAssertEqual(client.responses[id]?.body, [])
+        XCTAssertEqual(client.responses[id]?.closeError, 0)
+    }
+
+    func testPingFloodFromClientThatDoesNotReadIsAnError() {
+        var settings = HTTP2Settings()
+        settings.maxOutboundAcks = 50
+        start(settings)
+        pipe.run()
+        let ping: [UInt8] = [0, 0, 8, 6, 0, 0, 0, 0, 0] + [UInt8](repeating: 1, count: 8)
+        var flood = ByteBuffer(capacity: 17 * 200)
+        for _ in 0..<200 { flood.write(contentsOf: ping) }
+        XCTAssertThrowsError(try server.receive(&flood)) { error in
+            XCTAssertEqual((error as? HTTP2SessionError)?.code, NGHTTP2_ERR_FLOODED.rawValue)
+        }
+    }
+
+    func testServerSettingsAreAdvertised() {
+        var settings = HTTP2Settings()
+        settings.maxConcurrentStreams = 7
+        settings.initialWindowSize = 100_000
+        start(settings)
+        pipe.run()
+        func remote(_ id: nghttp2_settings_id) -> UInt32 { nghttp2_session_get_remote_settings(client.session, id) }
+        XCTAssertEqual(remote(NGHTTP2_SETTINGS_MAX_CONCURRENT_STREAMS), 7)
+        XCTAssertEqual(remote(NGHTTP2_SETTINGS_INITIAL_WINDOW_SIZE), 100_000)
+        XCTAssertEqual(remote(NGHTTP2_SETTINGS_MAX_HEADER_LIST_SIZE), 65536)
+        XCTAssertEqual(remote(NGHTTP2_SETTINGS_MAX_FRAME_SIZE), 16384)
+        XCTAssertEqual(remote(NGHTTP2_SETTINGS_ENABLE_PUSH), 0)
+        XCTAssertEqual(nghttp2_session_get_remote_window_size(client.session), 1024 * 1024)
+    }
 }

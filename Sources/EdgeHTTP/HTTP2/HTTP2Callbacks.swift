@@ -187,6 +187,7 @@ extension HTTP2ServerSession {
             requestHead.authority.append(contentsOf: host)
         }
         stream.headDelivered = true
+        stream.isHeadRequest = requestHead.method == .head
         delegate?.http2(self, didReceiveHead: requestHead, stream: stream.id, endStream: endStream)
     }
 

@@ -171,14 +171,14 @@ public final class HTTP2ServerSession {
 
     /// Queues the response head of `stream`: `:status` and the fields of `head`, hop-by-hop
     /// ones dropped. With a body, DATA frames follow as `body` fills (`resumeData`) and
-    /// END_STREAM once it is complete and empty; without one (or for 1xx/204/304) the head
-    /// ends the stream. A client still sending its request is then asked to stop
+    /// END_STREAM once it is complete and empty; without one (or for 1xx/204/304 and HEAD
+    /// requests) the head ends the stream. Interim (1xx) responses are not supported. A client still sending its request is then asked to stop
     /// (RST_STREAM NO_ERROR, RFC 9113 §8.1). False if the stream is gone or already answered.
     @discardableResult
     public func submitResponse(stream id: Int32, head: HTTPResponseHead, body: HTTP2ResponseBody?) -> Bool {
         guard let stream = stream(id), !stream.responseSubmitted else { return false }
         let status = (100...999).contains(head.status) ? head.status : 502
-        let sendsBody = body != nil && !head.forbidsBody
+        let sendsBody = body != nil && !head.forbidsBody && !stream.isHeadRequest
         let rv: Int32 = head.fields.bytes.withUnsafeBufferPointer { fieldBytes in
             scratch.withUnsafeMutableBufferPointer { digits in
                 headerBlock.removeAll(keepingCapacity: true)
@@ -204,7 +204,7 @@ public final class HTTP2ServerSession {
     public func submitResponse(stream id: Int32, status: Int, contentType: StaticString, body: [UInt8]) -> Bool {
         guard let stream = stream(id), !stream.responseSubmitted else { return false }
         let status = (100...999).contains(status) ? status : 500
-        let responseBody: HTTP2ResponseBody? = body.isEmpty ? nil : stream.reusableBody
+        let responseBody: HTTP2ResponseBody? = body.isEmpty || stream.isHeadRequest ? nil : stream.reusableBody
         if let responseBody {
             responseBody.buffer.write(contentsOf: body)
             responseBody.isComplete = true
