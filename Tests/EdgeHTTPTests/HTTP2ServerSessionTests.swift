@@ -331,6 +331,7 @@ final class HTTP2ServerSessionTests: XCTestCase {
         XCTAssertTrue(server.submitResponse(stream: id, status: 204, contentType: "text/plain", body: []))
         pipe.run()
         XCTAssertEqual(client.responses[id]?.status, "204")
+        XCTAssertNil(client.responses[id]?.header("content-length"))
         XCTAssertFalse(server.wantsRead)
         XCTAssertFalse(server.wantsWrite)
     }
