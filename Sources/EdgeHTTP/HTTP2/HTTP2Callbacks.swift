@@ -13,6 +13,7 @@ enum HTTP2Callbacks {
         nghttp2_session_callbacks_set_on_frame_recv_callback(callbacks, onFrameRecv)
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunkRecv)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
+        nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSend)
         return callbacks!
     }()
 
@@ -40,6 +41,10 @@ enum HTTP2Callbacks {
 
     static let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, userData in
         owner(userData).streamClosed(streamID, errorCode: errorCode)
+    }
+
+    static let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
+        owner(userData).frameSent(frame!)
     }
 
     /// The data source of every response body: its `ptr` is the `HTTP2Stream`.
@@ -129,7 +134,7 @@ extension HTTP2ServerSession {
             if endStream {
                 requestEnded(hd.stream_id)
             } else if hd.length == 0 && emptyDataCounter.record() {
-                nghttp2_session_terminate_session(session, HTTP2ErrorCode.enhanceYourCalm.rawValue)
+                goAway(error: .enhanceYourCalm)
             }
         case NGHTTP2_HEADERS.rawValue:
             if frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST {
@@ -138,9 +143,7 @@ extension HTTP2ServerSession {
                 requestEnded(hd.stream_id)
             }
         case NGHTTP2_RST_STREAM.rawValue:
-            if resetCounter.record() {
-                nghttp2_session_terminate_session(session, HTTP2ErrorCode.enhanceYourCalm.rawValue)
-            }
+            if resetCounter.record() { goAway(error: .enhanceYourCalm) }
         case NGHTTP2_PING.rawValue:
             if hd.flags & ackFlag != 0 && shutdownPingSent && isShutdownPing(frame) {
                 submitFinalGoAway()
@@ -169,20 +172,35 @@ extension HTTP2ServerSession {
     /// malformed, else hand it to the delegate.
     private func headComplete(_ stream: HTTP2Stream, endStream: Bool) {
         stream.requestEnded = endStream
+        // Rejected streams count like client resets: refusing them costs as much as a reset.
         if stream.headerTooLarge {
             _ = submitResponse(stream: stream.id, status: 431, contentType: "text/plain", body: [])
+            if resetCounter.record() { goAway(error: .enhanceYourCalm) }
             return
         }
         if stream.malformed || requestHead.method == .connect {
-            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id,
-                                      HTTP2ErrorCode.protocolError.rawValue)
+            resetStream(stream.id, error: .protocolError)
+            if resetCounter.record() { goAway(error: .enhanceYourCalm) }
             return
         }
         if requestHead.authority.isEmpty, let host = requestHead.fields.first(.host) {
             requestHead.authority.append(contentsOf: host)
         }
         stream.headDelivered = true
+        stream.isHeadRequest = requestHead.method == .head
         delegate?.http2(self, didReceiveHead: requestHead, stream: stream.id, endStream: endStream)
+    }
+
+    /// The last frame of a response is out: a client still sending its request is asked to
+    /// stop, which also closes the stream (RFC 9113 §8.1). Not sooner: nghttp2 drops frames
+    /// still queued for a stream once a RST_STREAM is queued for it.
+    func frameSent(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
+        let hd = frame.pointee.hd
+        guard hd.flags & endStreamFlag != 0, hd.stream_id > 0,
+              let stream = stream(hd.stream_id), !stream.requestEnded else { return 0 }
+        nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), hd.stream_id,
+                                  HTTP2ErrorCode.noError.rawValue)
+        return 0
     }
 
     func dataReceived(stream id: Int32, data: ByteView) -> Int32 {
@@ -220,7 +238,6 @@ extension HTTP2ServerSession {
         if available == 0 {
             guard body.isComplete else { return Int(NGHTTP2_ERR_DEFERRED.rawValue) }
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-            finishEarly(stream)
             return 0
         }
         let n = min(available, length)
@@ -230,7 +247,6 @@ extension HTTP2ServerSession {
         body.buffer.moveReaderIndex(forwardBy: n)
         if n == available && body.isComplete {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-            finishEarly(stream)
         } else if !body.isComplete && available >= body.lowWaterMark && available - n < body.lowWaterMark {
             drainedStreams.append(stream.id)
         }

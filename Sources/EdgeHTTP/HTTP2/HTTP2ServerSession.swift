@@ -26,9 +26,9 @@ public final class HTTP2ServerSession {
     var resetCounter: HTTP2FloodCounter
     var emptyDataCounter: HTTP2FloodCounter
     var shutdownPingSent = false
-    private var headerBlock: [nghttp2_nv] = []
+    var headerBlock: [nghttp2_nv] = []
     /// Digits of :status and content-length while a header block is submitted.
-    private var scratch = [UInt8](repeating: 0, count: 24)
+    var scratch = [UInt8](repeating: 0, count: 24)
 
     /// The PING payload that times the final GOAWAY of a graceful shutdown.
     static let shutdownPingPayload: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
@@ -161,71 +161,6 @@ public final class HTTP2ServerSession {
         nghttp2_session_consume(session, id, n)
     }
 
-    // MARK: Responses
-
-    /// The stream's reusable response body (empty), for `submitResponse(stream:head:body:)`;
-    /// nil when the stream is closed. Drop it when the stream closes.
-    public func responseBody(stream id: Int32) -> HTTP2ResponseBody? {
-        stream(id)?.reusableBody
-    }
-
-    /// Queues the response head of `stream`: `:status` and the fields of `head`, hop-by-hop
-    /// ones dropped. With a body, DATA frames follow as `body` fills (`resumeData`) and
-    /// END_STREAM once it is complete and empty; without one (or for 1xx/204/304) the head
-    /// ends the stream. A client still sending its request is then asked to stop
-    /// (RST_STREAM NO_ERROR, RFC 9113 §8.1). False if the stream is gone or already answered.
-    @discardableResult
-    public func submitResponse(stream id: Int32, head: HTTPResponseHead, body: HTTP2ResponseBody?) -> Bool {
-        guard let stream = stream(id), !stream.responseSubmitted else { return false }
-        let status = (100...999).contains(head.status) ? head.status : 502
-        let sendsBody = body != nil && !head.forbidsBody
-        let rv: Int32 = head.fields.bytes.withUnsafeBufferPointer { fieldBytes in
-            scratch.withUnsafeMutableBufferPointer { digits in
-                headerBlock.removeAll(keepingCapacity: true)
-                appendStatus(status, digits: digits.baseAddress!)
-                if let base = fieldBytes.baseAddress {
-                    for field in head.fields.fields where !field.known.isHopByHop && !field.name.isEmpty {
-                        headerBlock.append(nghttp2_nv(
-                            name: UnsafeMutablePointer(mutating: base + field.name.lowerBound),
-                            value: UnsafeMutablePointer(mutating: base + field.value.lowerBound),
-                            namelen: field.name.count, valuelen: field.value.count,
-                            flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
-                    }
-                }
-                return submitHeaderBlock(stream, body: sendsBody ? body : nil)
-            }
-        }
-        return rv == 0
-    }
-
-    /// Queues a small complete response (an error page, a JSON-RPC error): `:status`,
-    /// `content-type`, `content-length` and `body`, sent from the stream's reusable body.
-    @discardableResult
-    public func submitResponse(stream id: Int32, status: Int, contentType: StaticString, body: [UInt8]) -> Bool {
-        guard let stream = stream(id), !stream.responseSubmitted else { return false }
-        let status = (100...999).contains(status) ? status : 500
-        let responseBody: HTTP2ResponseBody? = body.isEmpty ? nil : stream.reusableBody
-        if let responseBody {
-            responseBody.buffer.write(contentsOf: body)
-            responseBody.isComplete = true
-        }
-        let rv: Int32 = scratch.withUnsafeMutableBufferPointer { digits in
-            headerBlock.removeAll(keepingCapacity: true)
-            appendStatus(status, digits: digits.baseAddress!)
-            headerBlock.append(Self.field("content-type", contentType.utf8Start, contentType.utf8CodeUnitCount))
-            let lengthDigits = Self.writeDecimal(body.count, to: digits.baseAddress! + 3)
-            headerBlock.append(Self.field("content-length", digits.baseAddress! + 3, lengthDigits))
-            return submitHeaderBlock(stream, body: responseBody)
-        }
-        return rv == 0
-    }
-
-    /// Tells nghttp2 that `body` of `stream` has new bytes (or is now complete) after the read
-    /// callback found it empty. Harmless when the stream is not waiting.
-    public func resumeData(stream id: Int32) {
-        nghttp2_session_resume_data(session, id)
-    }
-
     // MARK: Ending streams and the connection
 
     /// Resets one stream (e.g. the upstream failed mid-response); the delegate then hears
@@ -290,61 +225,5 @@ public final class HTTP2ServerSession {
         stream.body = nil
         stream.id = 0
         if spareStreams.count < settings.spareStreams { spareStreams.append(stream) }
-    }
-
-    private func appendStatus(_ status: Int, digits: UnsafeMutablePointer<UInt8>) {
-        digits[0] = UInt8(truncatingIfNeeded: 48 + status / 100)
-        digits[1] = UInt8(truncatingIfNeeded: 48 + status / 10 % 10)
-        digits[2] = UInt8(truncatingIfNeeded: 48 + status % 10)
-        let name: StaticString = ":status"
-        headerBlock.append(Self.field(name, digits, 3))
-    }
-
-    private static func field(_ name: StaticString, _ value: UnsafePointer<UInt8>, _ length: Int) -> nghttp2_nv {
-        nghttp2_nv(name: UnsafeMutablePointer(mutating: name.utf8Start),
-                   value: UnsafeMutablePointer(mutating: value),
-                   namelen: name.utf8CodeUnitCount, valuelen: length,
-                   flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue))
-    }
-
-    /// Writes a non-negative integer in decimal (at most 20 digits); returns the digit count.
-    private static func writeDecimal(_ value: Int, to out: UnsafeMutablePointer<UInt8>) -> Int {
-        var digits = 1
-        var rest = value / 10
-        while rest > 0 { digits += 1; rest /= 10 }
-        var v = value
-        var i = digits - 1
-        repeat { out[i] = UInt8(truncatingIfNeeded: 48 + v % 10); v /= 10; i -= 1 } while v > 0
-        return digits
-    }
-
-    /// Submits `headerBlock` for `stream` (nghttp2 copies it), with `body` as data source.
-    private func submitHeaderBlock(_ stream: HTTP2Stream, body: HTTP2ResponseBody?) -> Int32 {
-        stream.body = body
-        let rv: Int32 = headerBlock.withUnsafeBufferPointer { nva in
-            if body != nil {
-                var provider = nghttp2_data_provider(
-                    source: nghttp2_data_source(ptr: Unmanaged.passUnretained(stream).toOpaque()),
-                    read_callback: HTTP2Callbacks.readBody)
-                return nghttp2_submit_response(session, stream.id, nva.baseAddress, nva.count, &provider)
-            }
-            return nghttp2_submit_response(session, stream.id, nva.baseAddress, nva.count, nil)
-        }
-        guard rv == 0 else {
-            stream.body = nil
-            return rv
-        }
-        stream.responseSubmitted = true
-        if body == nil { finishEarly(stream) }
-        return 0
-    }
-
-    /// After the last response frame of `stream` is queued: a client still sending its
-    /// request is asked to stop, which also closes the stream (RFC 9113 §8.1).
-    func finishEarly(_ stream: HTTP2Stream) {
-        if !stream.requestEnded {
-            nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), stream.id,
-                                      HTTP2ErrorCode.noError.rawValue)
-        }
     }
 }

@@ -10,7 +10,8 @@
 public struct HTTP2Settings {
     /// SETTINGS_MAX_CONCURRENT_STREAMS: streams opened beyond it are refused (REFUSED_STREAM).
     public var maxConcurrentStreams: Int = 100
-    /// SETTINGS_INITIAL_WINDOW_SIZE: request-body bytes one stream may send unacknowledged.
+    /// SETTINGS_INITIAL_WINDOW_SIZE: request-body bytes one stream may send unacknowledged
+    /// (at least 65 535, the protocol's default).
     public var initialWindowSize: Int = 256 * 1024
     /// The connection receive window: request-body bytes all streams together may send
     /// unacknowledged. Not smaller than `initialWindowSize`.
@@ -22,8 +23,9 @@ public struct HTTP2Settings {
     public var maxHeaderCount: Int = 100
     /// SETTINGS_MAX_FRAME_SIZE: the largest frame payload the client may send.
     public var maxFrameSize: Int = 16384
-    /// Rapid Reset (CVE-2023-44487): RST_STREAM frames a client may send per `floodWindowMilliseconds`
-    /// before the connection is closed with GOAWAY(ENHANCE_YOUR_CALM).
+    /// Rapid Reset (CVE-2023-44487): RST_STREAM frames a client may send (plus streams mcp-edge
+    /// rejects as malformed or oversized) per `floodWindowMilliseconds` before the connection
+    /// is closed with GOAWAY(ENHANCE_YOUR_CALM).
     public var maxResetsPerWindow: Int = 200
     /// Empty DATA frames without END_STREAM a client may send per window (a CPU flood).
     public var maxEmptyDataFramesPerWindow: Int = 100

@@ -16,6 +16,8 @@ final class HTTP2Stream {
     var headDelivered = false
     /// The client sent END_STREAM.
     var requestEnded = false
+    /// A HEAD request: its response never carries DATA.
+    var isHeadRequest = false
     var responseSubmitted = false
     /// Request-body bytes handed to the delegate and not yet acknowledged; returned to the
     /// connection window when the stream closes.
@@ -40,6 +42,7 @@ final class HTTP2Stream {
         malformed = false
         headDelivered = false
         requestEnded = false
+        isHeadRequest = false
         responseSubmitted = false
         unconsumed = 0
         body = nil
