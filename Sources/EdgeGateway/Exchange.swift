@@ -33,6 +33,12 @@ final class Exchange {
     var requestComplete = false
     var responseStarted = false
     var isJSONRequest = false
+    /// The serialised request while it waits for a free upstream connection (pool at its cap).
+    var queued: ByteBuffer?
+    var isQueued = false
+    var requestMethod: HTTPMethod = .get
+    /// Fires when a queued request waited too long for a connection.
+    lazy var queueTimer = LoopTimer { [unowned self] in self.queueTimedOut() }
     static let prefixLimit = 4096
     /// Queued request bytes above which the client is asked to wait.
     static let requestHighWater = 256 * 1024
@@ -51,6 +57,8 @@ final class Exchange {
         requestComplete = false
         responseStarted = false
         isJSONRequest = false
+        isQueued = false
+        queued?.clear()
     }
 
     var isActive: Bool { target != nil }
@@ -65,12 +73,35 @@ final class Exchange {
         }
         let bodyLength: Int? = head.isChunked ? nil : (head.contentLength ?? 0)
         requestChunked = bodyLength == nil
-        guard let connection = pool.acquire(target) else {
-            fail(status: 502, code: .backendUnavailable, reason: "cannot connect")
-            return
+        requestMethod = head.method
+        switch pool.acquire(target) {
+        case .connection(let connection):
+            upstream = connection
+            connection.begin(self, head: &head, bodyLength: bodyLength, clientAddress: clientAddress, tls: tls)
+        case .atCapacity:
+            // Serialise now (the client's head is reused for its next request) and wait.
+            if queued == nil { queued = ByteBuffer(capacity: 4096) }
+            UpstreamConnection.writeRequestHead(&head, target: target, bodyLength: bodyLength,
+                                                clientAddress: clientAddress, tls: tls, into: &queued!)
+            isQueued = true
+            pool.enqueue(self)
+        case .failed:
+            fail(status: 502, code: .backendUnavailable, reason: "cannot be connected to")
         }
+    }
+
+    /// The pool has a connection for this queued exchange.
+    func attach(_ connection: UpstreamConnection) {
+        isQueued = false
         upstream = connection
-        connection.begin(self, head: &head, bodyLength: bodyLength, clientAddress: clientAddress, tls: tls)
+        connection.begin(self, method: requestMethod, queued: &queued!)
+        downstream.requestBodyDrained(for: self)
+    }
+
+    private func queueTimedOut() {
+        guard isQueued else { return }
+        isQueued = false
+        fail(status: 503, code: .backendUnavailable, reason: "has no free connection (max_upstream_connections_per_server reached)")
     }
 
     /// Forwards a piece of the request body. Returns false when the client should pause.
@@ -79,14 +110,22 @@ final class Exchange {
             let take = Swift.min(bytes.count, Exchange.prefixLimit - bodyPrefix.count)
             bodyPrefix.append(contentsOf: bytes.view(0..<take))
         }
-        guard let upstream else { return true }
+        guard let upstream else {
+            guard isQueued else { return true }
+            UpstreamConnection.writeBody(bytes, chunked: requestChunked, into: &queued!)
+            return queued!.readableBytes < Exchange.requestHighWater
+        }
         return upstream.queueBody(bytes, chunked: requestChunked) < Exchange.requestHighWater
     }
 
     /// The request body is complete.
     func endRequest() {
         requestComplete = true
-        upstream?.endRequest(chunked: requestChunked)
+        if let upstream {
+            upstream.endRequest(chunked: requestChunked)
+        } else if isQueued && requestChunked {
+            HTTP1ChunkWriter.writeLastChunk(into: &queued!)
+        }
     }
 
     /// The client can take more response bytes.
@@ -97,6 +136,7 @@ final class Exchange {
     /// The client went away or reset the stream: drop the upstream connection (it is
     /// mid-exchange, so it cannot be reused).
     func abort() {
+        isQueued = false
         if let upstream {
             self.upstream = nil
             upstream.abandon()
@@ -108,6 +148,7 @@ final class Exchange {
     /// the backend (a JSON-RPC error when the request was JSON-RPC). After: abort the response.
     func fail(status: Int, code: GatewayErrorCode, reason: StaticString) {
         upstream = nil
+        isQueued = false
         guard !responseStarted else {
             downstream.responseAborted(for: self)
             return

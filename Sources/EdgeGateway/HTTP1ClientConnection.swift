@@ -208,10 +208,9 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
 
     func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
         if responseChunked {
-            outbound.write(hex: bytes.count)
-            outbound.write("\r\n")
+            HTTP1ChunkWriter.writeChunkHeader(size: bytes.count, into: &outbound)
             outbound.write(bytes)
-            outbound.write("\r\n")
+            HTTP1ChunkWriter.writeChunkEnd(into: &outbound)
         } else {
             outbound.write(bytes)
         }
@@ -220,7 +219,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     func responseEnd(for exchange: Exchange) {
-        if responseChunked { outbound.write("0\r\n\r\n") }
+        if responseChunked { HTTP1ChunkWriter.writeLastChunk(into: &outbound) }
         completeResponse()
     }
 

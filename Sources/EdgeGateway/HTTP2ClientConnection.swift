@@ -247,8 +247,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     // MARK: Closing
 
     func drain() {
-        session.goAway(error: .noError)
-        if streams.isEmpty { closeAfterFlush = true }
+        session.shutdownGracefully()
         queueFlush()
     }
 

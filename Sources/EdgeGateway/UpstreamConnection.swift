@@ -45,13 +45,35 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     /// Starts an exchange: serialises the request head for the backend.
     func begin(_ exchange: Exchange, head: inout HTTPRequestHead, bodyLength: Int?, clientAddress: [UInt8], tls: Bool) {
+        prepare(exchange, method: head.method)
+        UpstreamConnection.writeRequestHead(&head, target: target, bodyLength: bodyLength, clientAddress: clientAddress,
+                                            tls: tls, into: &outbound)
+        queueFlush()
+    }
+
+    /// Starts an exchange whose request was serialised while it waited for a connection.
+    func begin(_ exchange: Exchange, method: HTTPMethod, queued: inout ByteBuffer) {
+        prepare(exchange, method: method)
+        outbound.write(contentsOf: queued.readableSlice)
+        queued.clear()
+        queueFlush()
+    }
+
+    private func prepare(_ exchange: Exchange, method: HTTPMethod) {
         self.exchange = exchange
         if state == .idle { state = .active }
         phase = .head
         responseByteSeen = false
-        requestMethod = head.method
+        requestMethod = method
         parser.reset()
-        // The backend sees its own path (plus the client's query) and its own Host.
+        let timeout = state == .connecting ? pool.settings.upstreamConnectTimeout : pool.settings.upstreamFirstByteTimeout
+        loop.arm(timer, in: timeout)
+    }
+
+    /// The request head as the backend sees it: its own path (plus the client's query) and its
+    /// own Host; hop-by-hop fields dropped, X-Forwarded-For/Forwarded added.
+    static func writeRequestHead(_ head: inout HTTPRequestHead, target: UpstreamTarget, bodyLength: Int?,
+                                 clientAddress: [UInt8], tls: Bool, into buffer: inout ByteBuffer) {
         let query = head.target.firstIndex(of: UInt8(ascii: "?")).map { head.target[$0...] }
         head.target.removeAll(keepingCapacity: true)
         head.target.append(contentsOf: target.path)
@@ -59,30 +81,30 @@ final class UpstreamConnection: IOHandler, Flushable {
         head.authority.removeAll(keepingCapacity: true)
         head.authority.append(contentsOf: target.hostHeader)
         HTTP1RequestSerializer.writeHead(head, bodyLength: bodyLength, forwardedFor: clientAddress,
-                                         proto: tls ? "https" : "http", into: &outbound)
-        let timeout = state == .connecting ? pool.settings.upstreamConnectTimeout : pool.settings.upstreamFirstByteTimeout
-        loop.arm(timer, in: timeout)
-        queueFlush()
+                                         proto: tls ? "https" : "http", into: &buffer)
     }
 
     /// Queues request body bytes; returns how many bytes wait to be written.
     func queueBody(_ bytes: ByteView, chunked: Bool) -> Int {
-        if chunked {
-            outbound.write(hex: bytes.count)
-            outbound.write("\r\n")
-            outbound.write(bytes)
-            outbound.write("\r\n")
-        } else {
-            outbound.write(bytes)
-        }
+        UpstreamConnection.writeBody(bytes, chunked: chunked, into: &outbound)
         queueFlush()
         return outbound.readableBytes
     }
 
     func endRequest(chunked: Bool) {
         if chunked {
-            outbound.write("0\r\n\r\n")
+            HTTP1ChunkWriter.writeLastChunk(into: &outbound)
             queueFlush()
+        }
+    }
+
+    static func writeBody(_ bytes: ByteView, chunked: Bool, into buffer: inout ByteBuffer) {
+        if chunked {
+            HTTP1ChunkWriter.writeChunkHeader(size: bytes.count, into: &buffer)
+            buffer.write(bytes)
+            HTTP1ChunkWriter.writeChunkEnd(into: &buffer)
+        } else {
+            buffer.write(bytes)
         }
     }
 

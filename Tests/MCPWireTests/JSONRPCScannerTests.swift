@@ -27,7 +27,7 @@ final class JSONRPCScannerTests: XCTestCase {
 
     func testErrorBodyKeepsTheIDBytes() {
         let raw = Array(#"{"id":"abc"}"#.utf8)
-        let body = JSONRPCErrorBody.make(id: raw[5..<10], code: -32010, message: Array("backend \"x\" down".utf8))
+        let body = JSONRPCErrorBody.make(id: raw[6..<11], code: -32010, message: Array("backend \"x\" down".utf8))
         XCTAssertEqual(String(decoding: body, as: UTF8.self),
                        #"{"jsonrpc":"2.0","id":"abc","error":{"code":-32010,"message":"backend x down"}}"#)
     }
