@@ -5,7 +5,7 @@ import PackageDescription
 // language mode because every event loop owns its objects on one thread (no Sendable traffic).
 let optimised: [SwiftSetting] = [
     .swiftLanguageMode(.v5),
-    .unsafeFlags(["-cross-module-optimization"], .when(configuration: .release)),
+    .unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
 let package = Package(

@@ -23,7 +23,7 @@ extension EdgeConfiguration {
                     maxConcurrentStreams: Int = 100,
                     maxConnectionsPerWorker: Int = 10_000,
                     maxUpstreamConnectionsPerServer: Int = 256,
-                    maxIdleUpstreamConnectionsPerServer: Int = 64) {
+                    maxIdleUpstreamConnectionsPerServer: Int = 256) {
             self.maxHeadBytes = maxHeadBytes
             self.maxHeaderCount = maxHeaderCount
             self.maxBodyBytes = maxBodyBytes

@@ -29,7 +29,7 @@ public struct DataPlaneSettings {
     public var maxConcurrentStreams = 100
     public var maxConnectionsPerWorker = 10000
     public var maxUpstreamConnectionsPerServer = 256
-    public var maxIdleUpstreamConnectionsPerServer = 64
+    public var maxIdleUpstreamConnectionsPerServer = 256
     public var http2InitialWindowSize = 1 << 20
     public var http2MaxHeaderListSize = 65536
     public var http2RapidResetLimit = 200

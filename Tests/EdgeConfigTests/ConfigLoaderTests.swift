@@ -124,7 +124,7 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(config.limits.maxConcurrentStreams, 100)
         XCTAssertEqual(config.limits.maxConnectionsPerWorker, 10_000)
         XCTAssertEqual(config.limits.maxUpstreamConnectionsPerServer, 256)
-        XCTAssertEqual(config.limits.maxIdleUpstreamConnectionsPerServer, 64)
+        XCTAssertEqual(config.limits.maxIdleUpstreamConnectionsPerServer, 256)
 
         XCTAssertEqual(config.timeouts.tlsHandshake, .seconds(10))
         XCTAssertEqual(config.timeouts.requestHead, .seconds(10))
