@@ -11,5 +11,5 @@ for tool in h2load nginx haproxy; do
 done
 (cd "$root" && swift build -c release >/dev/null)
 export EDGE_CONFIG="$here/edge.yaml.tmpl"
-export EDGE_CMD="$root/.build/release/mcp-edge run --config {dir}/edge.yaml"
+export EDGE_CMD="exec $root/.build/release/mcp-edge run --config {dir}/edge.yaml"
 exec python3 "$bench/bench.py" "$@"

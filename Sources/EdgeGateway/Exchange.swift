@@ -59,6 +59,7 @@ final class Exchange {
         isJSONRequest = false
         isQueued = false
         queued?.clear()
+        requestBodyBytes = 0
     }
 
     var isActive: Bool { target != nil }
@@ -90,6 +91,16 @@ final class Exchange {
         }
     }
 
+    /// Request body bytes forwarded so far (checked against `limits.max_body_bytes`).
+    var requestBodyBytes = 0
+
+    /// The answer to a request whose body is over the limit: 413 with a JSON-RPC error
+    /// (id null: the body was not read).
+    static func bodyTooLarge(limit: Int) -> [UInt8] {
+        JSONRPCErrorBody.make(id: nil, code: -32600,
+                              message: Array("request body exceeds limits.max_body_bytes (\(limit) bytes)".utf8))
+    }
+
     /// The pool has a connection for this queued exchange.
     func attach(_ connection: UpstreamConnection) {
         isQueued = false
@@ -106,6 +117,7 @@ final class Exchange {
 
     /// Forwards a piece of the request body. Returns false when the client should pause.
     func sendBody(_ bytes: ByteView) -> Bool {
+        requestBodyBytes += bytes.count
         if bodyPrefix.count < Exchange.prefixLimit {
             let take = Swift.min(bytes.count, Exchange.prefixLimit - bodyPrefix.count)
             bodyPrefix.append(contentsOf: bytes.view(0..<take))

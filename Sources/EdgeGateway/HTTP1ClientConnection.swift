@@ -116,6 +116,10 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             respondLocally(status: 501, message: "gateway routes are not served by this version")
             return
         }
+        if let length = head.contentLength, length > worker.settings.maxBodyBytes {
+            rejectOversizedBody()
+            return
+        }
         if parser.expectContinue {
             outbound.write("HTTP/1.1 100 Continue\r\n\r\n")
             queueFlush()
@@ -153,6 +157,11 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             guard !inbound.isEmpty else { return false }
             switch chunked.decode(inbound, from: inbound.readerIndex) {
             case .data(let range):
+                if exchange.requestBodyBytes + range.count > worker.settings.maxBodyBytes {
+                    exchange.abort()
+                    rejectOversizedBody()
+                    return false
+                }
                 let more = inbound.withView(range) { exchange.sendBody($0) }
                 inbound.moveReaderIndex(to: range.upperBound)
                 if !more { readPaused = true; return false }
@@ -261,6 +270,16 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         HTTP1ErrorResponse.write(status: status, contentType: "text/plain", body: body,
                                                     close: !keepAlive, into: &outbound)
         completeResponse()
+    }
+
+    /// 413 before or while forwarding; the rest of the body is not read, so the connection closes.
+    private func rejectOversizedBody() {
+        HTTP1ErrorResponse.write(status: 413, contentType: "application/json",
+                                 body: Exchange.bodyTooLarge(limit: worker.settings.maxBodyBytes), close: true, into: &outbound)
+        keepAlive = false
+        responseInProgress = false
+        state = .closing
+        queueFlush()
     }
 
     private func respondAndClose(status: Int, message: String) {

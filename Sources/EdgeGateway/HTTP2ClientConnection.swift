@@ -109,6 +109,11 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
                                    body: Array("gateway routes are not served by this version\n".utf8))
             return
         }
+        if let length = head.contentLength, length > worker.settings.maxBodyBytes {
+            session.submitResponse(stream: id, status: 413, contentType: "application/json",
+                                   body: Exchange.bodyTooLarge(limit: worker.settings.maxBodyBytes))
+            return
+        }
         let stream = spare.popLast() ?? Stream(exchange: Exchange(downstream: self))
         stream.exchange.reset()
         stream.exchange.streamID = id
@@ -125,6 +130,19 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     func http2(_ session: HTTP2ServerSession, didReceiveData data: ByteView, stream id: Int32) {
         guard let stream = streams[id], stream.exchange.isActive else {
             session.consumed(stream: id, bytes: data.count)
+            return
+        }
+        if stream.exchange.requestBodyBytes + data.count > worker.settings.maxBodyBytes {
+            let started = stream.exchange.responseStarted
+            stream.exchange.abort()
+            if started {
+                session.resetStream(id, error: .cancel)
+            } else {
+                session.submitResponse(stream: id, status: 413, contentType: "application/json",
+                                       body: Exchange.bodyTooLarge(limit: worker.settings.maxBodyBytes))
+            }
+            session.consumed(stream: id, bytes: data.count)
+            queueFlush()
             return
         }
         let more = stream.exchange.sendBody(data)
