@@ -240,24 +240,23 @@ final class SocketTests: XCTestCase {
 
     func testShortWritesUntilWouldBlockThenEverythingArrives() throws {
         let (client, server, _) = try connectedPair()
-        // Small kernel buffers so that a 1 MiB transfer has to be written in pieces.
-        var small: Int32 = 4096
-        setsockopt(client, SOL_SOCKET, SO_SNDBUF, &small, socklen_t(MemoryLayout<Int32>.size))
-        setsockopt(server, SOL_SOCKET, SO_RCVBUF, &small, socklen_t(MemoryLayout<Int32>.size))
         var outgoing = ByteBuffer(capacity: 0)
-        outgoing.write(contentsOf: (0..<(1 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        outgoing.write(contentsOf: (0..<(8 << 20)).map { UInt8(truncatingIfNeeded: $0 &* 31) })
         let expected = Array(outgoing.readableSlice)
-        var received: [UInt8] = []
+        // Nobody reads yet: the kernel buffers fill and the writer is told to wait.
         var sawWouldBlock = false
+        for _ in 0..<10_000 where !outgoing.isEmpty {
+            switch Socket.write(client, from: outgoing) {
+            case .count(let n): outgoing.moveReaderIndex(forwardBy: n)
+            case .wouldBlock: sawWouldBlock = true
+            case let other: return XCTFail("write: \(other)")
+            }
+            if sawWouldBlock { break }
+        }
+        XCTAssertTrue(sawWouldBlock, "8 MiB unread should fill the socket buffers")
+        var received: [UInt8] = []
         var buffer = ByteBuffer(capacity: 65536)
         for _ in 0..<100_000 where received.count < expected.count {
-            if !outgoing.isEmpty {
-                switch Socket.write(client, from: outgoing) {
-                case .count(let n): outgoing.moveReaderIndex(forwardBy: n)
-                case .wouldBlock: sawWouldBlock = true
-                case let other: return XCTFail("write: \(other)")
-                }
-            }
             switch Socket.read(server, into: &buffer) {
             case .count:
                 received.append(contentsOf: buffer.readableSlice)
@@ -265,8 +264,10 @@ final class SocketTests: XCTestCase {
             case .wouldBlock: waitFor(server, POLLIN, timeout: 0.05)
             case let other: return XCTFail("read: \(other)")
             }
+            if !outgoing.isEmpty, case .count(let n) = Socket.write(client, from: outgoing) {
+                outgoing.moveReaderIndex(forwardBy: n)
+            }
         }
-        XCTAssertTrue(sawWouldBlock, "1 MiB should fill the small socket buffers at least once")
         XCTAssertEqual(received.count, expected.count)
         XCTAssertTrue(received == expected, "bytes arrived out of order")
     }

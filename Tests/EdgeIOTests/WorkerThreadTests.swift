@@ -1,4 +1,4 @@
-import Dispatch
+import Foundation
 import Glibc
 import XCTest
 @testable import EdgeIO
@@ -9,9 +9,9 @@ final class WorkerThreadTests: XCTestCase {
         let ranElsewhere = Locked(false)
         let caller = pthread_self()
         let thread = try WorkerThread(name: "edge-worker-with-a-long-name") {
-            var buffer = [CChar](repeating: 0, count: 32)
-            pthread_getname_np(pthread_self(), &buffer, buffer.count)
-            name.withLock { $0 = String(cString: buffer) }
+            // pthread_getname_np is not exported to Swift; the kernel shows the same name here.
+            let comm = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+            name.withLock { $0 = comm.trimmingCharacters(in: .newlines) }
             ranElsewhere.withLock { $0 = pthread_equal(caller, pthread_self()) == 0 }
         }
         thread.join()
