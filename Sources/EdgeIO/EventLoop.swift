@@ -93,11 +93,12 @@ public final class EventLoop {
         if index >= handlers.count {
             handlers.append(contentsOf: repeatElement(nil, count: Swift.max(index + 1 - handlers.count, handlers.count)))
         }
-        handlers[index] = handler
+        // Only a successful add may take the slot: a failed one (EEXIST) must not evict the
+        // handler already registered for this descriptor.
         guard cedge_epoll_ctl(epollFD, EPOLL_CTL_ADD, fd, mask, UInt64(fd)) == 0 else {
-            handlers[index] = nil
             throw IOError("epoll_ctl", errno: errno, detail: "(add fd \(fd))")
         }
+        handlers[index] = handler
     }
 
     /// Hands a registered descriptor to another handler (after a TLS handshake, say).

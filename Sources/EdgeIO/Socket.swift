@@ -161,14 +161,20 @@ public enum Socket {
         return n >= 0 ? .count(n) : classify(errno)
     }
 
-    /// Writes the readable bytes of two buffers with one `writev` (a head and a body).
+    /// Writes the readable bytes of two buffers with one gathering `sendmsg` (a head and a
+    /// body); like the other writes it passes MSG_NOSIGNAL, which `writev` cannot.
     public static func write(_ fd: Int32, from first: ByteBuffer, _ second: ByteBuffer) -> IOResult {
         let n = first.withUnsafeReadableBytes { a in
             second.withUnsafeReadableBytes { b -> Int in
                 var iov = (iovec(iov_base: UnsafeMutableRawPointer(mutating: a.baseAddress), iov_len: a.count),
                            iovec(iov_base: UnsafeMutableRawPointer(mutating: b.baseAddress), iov_len: b.count))
-                return withUnsafePointer(to: &iov) {
-                    $0.withMemoryRebound(to: iovec.self, capacity: 2) { Glibc.writev(fd, $0, 2) }
+                return withUnsafeMutablePointer(to: &iov) {
+                    $0.withMemoryRebound(to: iovec.self, capacity: 2) { vectors in
+                        var message = msghdr()
+                        message.msg_iov = vectors
+                        message.msg_iovlen = 2
+                        return Glibc.sendmsg(fd, &message, Int32(MSG_NOSIGNAL))
+                    }
                 }
             }
         }

@@ -66,11 +66,10 @@ final class TimerWheel {
                     unlink(timer)
                     expired.append(timer)
                 } else {
-                    let due = timer.deadline / tickMilliseconds
-                    if due > target {
-                        unlink(timer)
-                        link(timer, tick: due)
-                    }
+                    // Not due yet. A deadline later inside the tick being reached goes to the
+                    // next tick: this slot is not walked again for a whole rotation.
+                    unlink(timer)
+                    link(timer, tick: Swift.max(timer.deadline / tickMilliseconds, target + 1))
                 }
             }
             tick += 1
