@@ -60,6 +60,7 @@ final class Exchange {
         isQueued = false
         queued?.clear()
         requestBodyBytes = 0
+        pendingFailure = nil
     }
 
     var isActive: Bool { target != nil }
@@ -122,6 +123,10 @@ final class Exchange {
             let take = Swift.min(bytes.count, Exchange.prefixLimit - bodyPrefix.count)
             bodyPrefix.append(contentsOf: bytes.view(0..<take))
         }
+        if pendingFailure != nil {
+            if bodyPrefix.count >= Exchange.prefixLimit { answerPendingFailure() }
+            return true
+        }
         guard let upstream else {
             guard isQueued else { return true }
             UpstreamConnection.writeBody(bytes, chunked: requestChunked, into: &queued!)
@@ -133,6 +138,10 @@ final class Exchange {
     /// The request body is complete.
     func endRequest() {
         requestComplete = true
+        if pendingFailure != nil {
+            answerPendingFailure()
+            return
+        }
         if let upstream {
             upstream.endRequest(chunked: requestChunked)
         } else if isQueued && requestChunked {
@@ -165,6 +174,24 @@ final class Exchange {
             downstream.responseAborted(for: self)
             return
         }
+        // The error should carry the client's id: wait until enough of the body has arrived.
+        if !requestComplete && bodyPrefix.count < Exchange.prefixLimit {
+            pendingFailure = (status, code, reason)
+            return
+        }
+        answerFailure(status: status, code: code, reason: reason)
+    }
+
+    /// An upstream failure waiting for the request body (see `fail`).
+    private var pendingFailure: (status: Int, code: GatewayErrorCode, reason: StaticString)?
+
+    private func answerPendingFailure() {
+        guard let failure = pendingFailure else { return }
+        pendingFailure = nil
+        answerFailure(status: failure.status, code: failure.code, reason: failure.reason)
+    }
+
+    private func answerFailure(status: Int, code: GatewayErrorCode, reason: StaticString) {
         var message = Array("backend \"".utf8)
         message.append(contentsOf: target?.nameBytes ?? [])
         message.append(contentsOf: "\" ".utf8)
