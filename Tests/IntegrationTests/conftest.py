@@ -66,7 +66,9 @@ def edge_factory(edge_bin, tls_files, tmp_path):
     def start(servers: dict[str, str], routes: list[tuple[str, str]] | None = None, **kw) -> Edge:
         routes = routes or [("/mcp", next(iter(servers)))]
         if direct_mode():
-            return Edge(workdir=tmp_path, plain_port=free_port(), tls_port=0, servers=servers,
+            # Raw sockets to the "plaintext listener" reach the first backend.
+            port = int(servers[routes[0][1]].split("//", 1)[1].split("/", 1)[0].rsplit(":", 1)[1])
+            return Edge(workdir=tmp_path, plain_port=port, tls_port=0, servers=servers,
                         routes=routes, direct=True)
         edge = start_edge(edge_bin, tmp_path / f"edge{len(started)}", tls_files, servers=servers,
                           routes=routes, **kw)

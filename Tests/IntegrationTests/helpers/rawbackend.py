@@ -86,6 +86,7 @@ class RawBackend:
         self._listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._listener.bind(("127.0.0.1", 0))
         self._listener.listen(128)
+        self._listener.settimeout(0.2)
         self.port: int = self._listener.getsockname()[1]
 
     # --- public -------------------------------------------------------------------------
@@ -140,7 +141,6 @@ class RawBackend:
 
     # --- internals ----------------------------------------------------------------------
     def _accept_loop(self) -> None:
-        self._listener.settimeout(0.2)
         while not self._stopping.is_set():
             try:
                 s, peer = self._listener.accept()
