@@ -74,7 +74,7 @@ class _PeerClosed(Exception):
 class RawBackend:
     def __init__(self, default_mode: str = "json") -> None:
         self.default_mode = default_mode
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._stopping = threading.Event()
         self._threads: list[threading.Thread] = []
@@ -370,7 +370,9 @@ class RawBackend:
                 stream.sent_at.append(time.monotonic())
                 self._cond.notify_all()
         if mode == "close":
-            # Abort mid-stream: no terminating chunk.
+            # Die mid-stream, a moment after the event (so a streaming proxy has relayed it):
+            # no terminating chunk.
+            time.sleep(interval)
             try:
                 s.shutdown(socket.SHUT_RDWR)
             except OSError:
