@@ -23,14 +23,17 @@ build: deps
 build-debug: deps
 	$(SWIFT) build $(SWIFT_FLAGS)
 
-# The integration tests' Python environment, from PyPI, rebuilt when requirements.txt changes.
-venv: deps $(VENV)/.installed
-
-$(VENV)/.installed: $(ITEST)/requirements.txt
-	@test -x $(VENV)/bin/python || $(PYTHON) -m venv $(VENV)
-	$(VENV)/bin/python -m pip install --disable-pip-version-check -q --upgrade pip
-	$(VENV)/bin/python -m pip install --disable-pip-version-check -q -r $(ITEST)/requirements.txt
-	@touch $@
+# The integration tests' Python environment, from PyPI: (re)made when it is missing, broken,
+# or older than requirements.txt.
+venv: deps
+	@if ! $(VENV)/bin/python -c 'import mcp, pytest, httpx, h2' >/dev/null 2>&1 \
+	    || [ $(ITEST)/requirements.txt -nt $(VENV)/.installed ]; then \
+	  set -x; \
+	  $(VENV)/bin/python -c '' >/dev/null 2>&1 || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }; \
+	  $(VENV)/bin/python -m pip install --disable-pip-version-check -q --upgrade pip; \
+	  $(VENV)/bin/python -m pip install --disable-pip-version-check -q -r $(ITEST)/requirements.txt; \
+	  touch $(VENV)/.installed; \
+	fi
 
 unit-test: deps
 	$(SWIFT) build --build-tests $(SWIFT_FLAGS)

@@ -359,6 +359,9 @@ class RawBackend:
                        "params": {"level": "info", "data": {"seq": i}}}
             event = f"id: {i}\nevent: message\ndata: {json.dumps(msg)}\n\n".encode()
             chunk = f"{len(event):x}\r\n".encode() + event + b"\r\n"
+            # The send time is taken just before the bytes go out: the client may read them
+            # before sendall() returns here.
+            at = time.monotonic()
             try:
                 self._send(s, chunk)
             except _PeerClosed:
@@ -367,7 +370,7 @@ class RawBackend:
                     self._cond.notify_all()
                 raise
             with self._cond:
-                stream.sent_at.append(time.monotonic())
+                stream.sent_at.append(at)
                 self._cond.notify_all()
         if mode == "close":
             # Die mid-stream, a moment after the event (so a streaming proxy has relayed it):
