@@ -2,7 +2,8 @@
 
 `mcp-server-time` (installed in the venv by requirements.txt) is a stdio server: it needs the
 `servers: {time: {command: [mcp-server-time, --local-timezone, UTC]}}` backend kind from
-ARCHITECTURE.md, which a later issue brings. Until then this test is skipped on purpose; when
+ARCHITECTURE.md, which a later issue brings (checked: it answers `initialize` over stdio with
+mcp 2.3.0). Until then this test is skipped on purpose; when
 stdio backends land, remove the skip and route /time/mcp to it.
 """
 
