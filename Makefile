@@ -1,0 +1,59 @@
+# mcp-edge: build, test and run. `make test` is what CI runs (.ci/run).
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+ROOT := $(abspath $(dir $(lastword $(MAKEFILE_LIST))))
+ITEST := $(ROOT)/Tests/IntegrationTests
+VENV := $(ITEST)/.venv
+PYTHON ?= python3
+SWIFT ?= swift
+SWIFT_JOBS ?=
+SWIFT_FLAGS := $(if $(SWIFT_JOBS),-j $(SWIFT_JOBS),)
+PYTEST_ARGS ?=
+
+.PHONY: all deps build build-debug venv test unit-test integration-test run clean
+
+all: build
+
+deps:
+	@$(ROOT)/scripts/deps.sh
+
+build: deps
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
+
+build-debug: deps
+	$(SWIFT) build $(SWIFT_FLAGS)
+
+# The integration tests' Python environment, from PyPI: (re)made when it is missing, broken,
+# or older than requirements.txt.
+venv: deps
+	@if ! $(VENV)/bin/python -c 'import mcp, pytest, httpx, h2' >/dev/null 2>&1 \
+	    || [ $(ITEST)/requirements.txt -nt $(VENV)/.installed ]; then \
+	  set -x; \
+	  $(VENV)/bin/python -c '' >/dev/null 2>&1 || { rm -rf $(VENV); $(PYTHON) -m venv $(VENV); }; \
+	  $(VENV)/bin/python -m pip install --disable-pip-version-check -q --upgrade pip; \
+	  $(VENV)/bin/python -m pip install --disable-pip-version-check -q -r $(ITEST)/requirements.txt; \
+	  touch $(VENV)/.installed; \
+	fi
+
+unit-test: deps
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build
+
+# Runs against $(MCP_EDGE_BIN) if set, else .build/release/mcp-edge, else .build/debug/mcp-edge.
+integration-test: venv
+	cd $(ITEST) && env -u MCP_EDGE_DIRECT $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# Unit tests, release build, integration tests, in this order (safe under make -j too).
+test: deps venv
+	$(SWIFT) build --build-tests $(SWIFT_FLAGS)
+	$(SWIFT) test --skip-build
+	$(SWIFT) build -c release $(SWIFT_FLAGS)
+	cd $(ITEST) && env -u MCP_EDGE_DIRECT MCP_EDGE_BIN=$${MCP_EDGE_BIN:-$(ROOT)/.build/release/mcp-edge} \
+	  $(VENV)/bin/python -m pytest $(PYTEST_ARGS)
+
+# TLS on 127.0.0.1:8443 and plaintext on :8080 in front of a demo MCP server on :9000.
+run: deps venv build
+	$(ROOT)/scripts/run-demo.sh
+
+clean:
+	rm -rf $(ROOT)/.build $(VENV) $(ROOT)/run

@@ -1,0 +1,49 @@
+"""Upstream keep-alive: a pool per worker, so 100 sequential requests (each on a new client
+connection) open at most `workers` connections to the backend."""
+
+from __future__ import annotations
+
+import http.client
+import json
+
+import pytest
+
+from conftest import require_edge
+from helpers.wire import ACCEPT_BOTH, jsonrpc
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_sequential_requests_reuse_upstream_connections(workers, edge_factory, raw_backend):
+    edge = edge_factory({"raw": raw_backend.url()}, workers=workers)
+    require_edge(edge)
+    for i in range(100):
+        conn = http.client.HTTPConnection("127.0.0.1", edge.plain_port, timeout=15)
+        try:
+            conn.request("POST", "/mcp", body=json.dumps(jsonrpc("ping", i)),
+                         headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
+            r = conn.getresponse()
+            body = r.read()
+            assert r.status == 200, (i, r.status, body)
+            assert json.loads(body)["id"] == i
+        finally:
+            conn.close()
+    conns, reqs, _ = raw_backend.snapshot()
+    assert len(reqs) == 100
+    assert len(conns) <= workers, (
+        f"{len(conns)} upstream connections for 100 sequential requests with {workers} worker(s)")
+
+
+def test_keepalive_client_connection_many_requests(edge_factory, raw_backend):
+    """One client keep-alive connection, 100 requests: one upstream connection."""
+    edge = edge_factory({"raw": raw_backend.url()}, workers=1)
+    require_edge(edge)
+    conn = http.client.HTTPConnection("127.0.0.1", edge.plain_port, timeout=15)
+    try:
+        for i in range(100):
+            conn.request("POST", "/mcp", body=json.dumps(jsonrpc("ping", i)),
+                         headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
+            r = conn.getresponse()
+            assert r.status == 200 and json.loads(r.read())["id"] == i
+    finally:
+        conn.close()
+    assert raw_backend.accepts == 1
