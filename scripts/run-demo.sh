@@ -8,7 +8,7 @@ cd "$ROOT"
 BIN=${MCP_EDGE_BIN:-$ROOT/.build/release/mcp-edge}
 PY=${DEMO_PYTHON:-$ROOT/Tests/IntegrationTests/.venv/bin/python}
 CONFIG=${EDGE_CONFIG:-deploy/examples/passthrough.yaml}
-# Ports of the fallback config (deploy/examples/passthrough.yaml uses these defaults).
+# The ports deploy/examples/passthrough.yaml listens on.
 TLS_PORT=${DEMO_TLS_PORT:-8443} PLAIN_PORT=${DEMO_PLAIN_PORT:-8080} DEMO_PORT=${DEMO_BACKEND_PORT:-9000}
 
 [ -x "$BIN" ] || { echo "run-demo: $BIN not built (make build)" >&2; exit 1; }
@@ -24,25 +24,6 @@ if [ ! -s run/cert.pem ] || [ ! -s run/key.pem ] || ! openssl x509 -checkend 864
   echo "run-demo: made run/cert.pem and run/key.pem"
 fi
 
-if [ ! -f "$CONFIG" ]; then
-  # Fallback while deploy/examples/passthrough.yaml does not exist: the same config, next to the
-  # certificate (TLS paths are relative to the config file's folder).
-  CONFIG=run/passthrough.yaml
-  cat >"$CONFIG" <<YAML
-workers: 1
-listeners:
-  - name: tls
-    address: 127.0.0.1:$TLS_PORT
-    tls: {certificate: cert.pem, key: key.pem}
-  - name: plain
-    address: 127.0.0.1:$PLAIN_PORT
-servers:
-  demo: {url: http://127.0.0.1:$DEMO_PORT/mcp}
-routes:
-  - path: /mcp
-    passthrough: demo
-YAML
-fi
 "$BIN" check --config "$CONFIG"
 
 port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
