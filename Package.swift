@@ -46,6 +46,8 @@ let package = Package(
         .testTarget(name: "EdgeIOTests", dependencies: ["EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeTLSTests", dependencies: ["EdgeTLS", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeHTTPTests", dependencies: ["EdgeHTTP", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "EdgeGatewayTests", dependencies: ["EdgeGateway", "EdgeConfig", "EdgeHTTP", "EdgeIO"],
+                    swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]

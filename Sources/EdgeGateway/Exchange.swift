@@ -66,24 +66,26 @@ final class Exchange {
     var isActive: Bool { target != nil }
 
     /// Starts forwarding: picks an upstream connection and writes the request head to it.
-    func start(head: inout HTTPRequestHead, target: UpstreamTarget, pool: UpstreamPool,
+    /// - chunked: the body's length is unknown (HTTP/1.1 chunked, or HTTP/2 without
+    ///   content-length): it goes upstream chunked.
+    func start(head: HTTPRequestHead, chunked: Bool, target: UpstreamTarget, pool: UpstreamPool,
                clientAddress: [UInt8], tls: Bool) {
         self.target = target
         requestWasHead = head.method == .head
         if let type = head.fields.first(.contentType) {
             isJSONRequest = type.starts(with: "application/json".utf8)
         }
-        let bodyLength: Int? = head.isChunked ? nil : (head.contentLength ?? 0)
+        let bodyLength: Int? = chunked ? nil : (head.contentLength ?? 0)
         requestChunked = bodyLength == nil
         requestMethod = head.method
         switch pool.acquire(target) {
         case .connection(let connection):
             upstream = connection
-            connection.begin(self, head: &head, bodyLength: bodyLength, clientAddress: clientAddress, tls: tls)
+            connection.begin(self, head: head, bodyLength: bodyLength, clientAddress: clientAddress, tls: tls)
         case .atCapacity:
             // Serialise now (the client's head is reused for its next request) and wait.
             if queued == nil { queued = ByteBuffer(capacity: 4096) }
-            UpstreamConnection.writeRequestHead(&head, target: target, bodyLength: bodyLength,
+            UpstreamConnection.writeRequestHead(head, target: target, bodyLength: bodyLength,
                                                 clientAddress: clientAddress, tls: tls, into: &queued!)
             isQueued = true
             pool.enqueue(self)

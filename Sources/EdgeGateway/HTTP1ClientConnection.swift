@@ -127,7 +127,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         exchange.reset()
         responseInProgress = true
         state = .body
-        exchange.start(head: &head, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        exchange.start(head: head, chunked: head.isChunked, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         if case .none = requestBody, exchange.isActive {
             finishRequestBody()
         }

@@ -27,7 +27,6 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     private var canWrite = true
     private var flushQueued = false
     private var closed = false
-    private var scratchHead = HTTPRequestHead()
     private lazy var timer = LoopTimer { [unowned self] in self.idleTimedOut() }
     static let outboundLimit = 256 * 1024
 
@@ -121,9 +120,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         stream.requestPaused = false
         streams[id] = stream
         loop.disarm(timer)
-        scratchHead = head
-        if !endStream && scratchHead.contentLength == nil { scratchHead.isChunked = true }
-        stream.exchange.start(head: &scratchHead, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        stream.exchange.start(head: head, chunked: !endStream && head.contentLength == nil, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         if endStream, stream.exchange.isActive { stream.exchange.endRequest() }
     }
 

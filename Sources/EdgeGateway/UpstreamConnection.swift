@@ -44,9 +44,9 @@ final class UpstreamConnection: IOHandler, Flushable {
     // MARK: Request side
 
     /// Starts an exchange: serialises the request head for the backend.
-    func begin(_ exchange: Exchange, head: inout HTTPRequestHead, bodyLength: Int?, clientAddress: [UInt8], tls: Bool) {
+    func begin(_ exchange: Exchange, head: HTTPRequestHead, bodyLength: Int?, clientAddress: [UInt8], tls: Bool) {
         prepare(exchange, method: head.method)
-        UpstreamConnection.writeRequestHead(&head, target: target, bodyLength: bodyLength, clientAddress: clientAddress,
+        UpstreamConnection.writeRequestHead(head, target: target, bodyLength: bodyLength, clientAddress: clientAddress,
                                             tls: tls, into: &outbound)
         queueFlush()
     }
@@ -72,16 +72,11 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     /// The request head as the backend sees it: its own path (plus the client's query) and its
     /// own Host; hop-by-hop fields dropped, X-Forwarded-For/Forwarded added.
-    static func writeRequestHead(_ head: inout HTTPRequestHead, target: UpstreamTarget, bodyLength: Int?,
+    static func writeRequestHead(_ head: HTTPRequestHead, target: UpstreamTarget, bodyLength: Int?,
                                  clientAddress: [UInt8], tls: Bool, into buffer: inout ByteBuffer) {
-        let query = head.target.firstIndex(of: UInt8(ascii: "?")).map { head.target[$0...] }
-        head.target.removeAll(keepingCapacity: true)
-        head.target.append(contentsOf: target.path)
-        if let query { head.target.append(contentsOf: query) }
-        head.authority.removeAll(keepingCapacity: true)
-        head.authority.append(contentsOf: target.hostHeader)
         HTTP1RequestSerializer.writeHead(head, bodyLength: bodyLength, forwardedFor: clientAddress,
-                                         proto: tls ? "https" : "http", into: &buffer)
+                                         proto: tls ? "https" : "http", path: target.path, host: target.hostHeader,
+                                         into: &buffer)
     }
 
     /// Queues request body bytes; returns how many bytes wait to be written.

@@ -11,14 +11,25 @@ public enum HTTP1RequestSerializer {
     ///     A zero length on GET, HEAD, OPTIONS or TRACE writes no `Content-Length`.
     ///   - clientAddress: the client's IP address as text (`192.0.2.1`, `2001:db8::1`).
     ///   - proto: the scheme the client used, `"https"` or `"http"`.
+    ///   - path: when given, the request goes to this path (the client's query is kept)
+    ///     instead of the client's target; a proxy sends the backend's own path.
+    ///   - host: when given, the `Host` sent instead of the client's authority.
     public static func writeHead(_ head: HTTPRequestHead, bodyLength: Int?,
                                  forwardedFor clientAddress: [UInt8], proto: StaticString,
+                                 path: [UInt8]? = nil, host: [UInt8]? = nil,
                                  into buffer: inout ByteBuffer) {
         if head.methodBytes.isEmpty { buffer.write(methodName(head.method)) } else { buffer.write(contentsOf: head.methodBytes) }
         buffer.write(" ")
-        buffer.write(contentsOf: head.target)
+        if let path {
+            buffer.write(contentsOf: path[...])
+            if let query = head.target.firstIndex(of: UInt8(ascii: "?")) {
+                buffer.write(contentsOf: head.target[query...])
+            }
+        } else {
+            buffer.write(contentsOf: head.target[...])
+        }
         buffer.write(" HTTP/1.1\r\nhost: ")
-        buffer.write(contentsOf: head.authority)
+        buffer.write(contentsOf: (host ?? head.authority)[...])
         buffer.write("\r\n")
 
         let fields = head.fields

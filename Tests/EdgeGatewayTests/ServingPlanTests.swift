@@ -1,0 +1,67 @@
+import EdgeConfig
+import XCTest
+@testable import EdgeGateway
+
+final class ServingPlanTests: XCTestCase {
+    private func plan(_ yaml: String) throws -> ServingPlan {
+        let config = try ConfigLoader.parse(yaml: yaml, sourceName: "test.yaml", baseDirectory: "/tmp").get()
+        return try ServingPlan(configuration: config)
+    }
+
+    func testPassthroughRouteResolvesToItsServer() throws {
+        let plan = try plan("""
+            workers: 2
+            listeners:
+              - address: 127.0.0.1:18080
+            servers:
+              a: {url: "http://127.0.0.1:9000/backend/mcp"}
+              b: {url: "http://[::1]:9001/mcp"}
+            routes:
+              - path: /mcp
+                passthrough: a
+              - path: /b
+                passthrough: b
+            timeouts: {upstream_connect: 1500ms, idle_keepalive: 2m}
+            limits: {max_body_bytes: 1024}
+            """)
+        XCTAssertEqual(plan.workers, 2)
+        XCTAssertEqual(plan.settings.upstreamConnectTimeout, 1500)
+        XCTAssertEqual(plan.settings.idleKeepAliveTimeout, 120_000)
+        XCTAssertEqual(plan.settings.maxBodyBytes, 1024)
+        guard case .passthrough(let a)? = plan.routes.match(Array("/mcp".utf8)[...]) else {
+            return XCTFail("no passthrough route for /mcp")
+        }
+        XCTAssertEqual(a.name, "a")
+        XCTAssertEqual(String(decoding: a.path, as: UTF8.self), "/backend/mcp")
+        XCTAssertEqual(String(decoding: a.hostHeader, as: UTF8.self), "127.0.0.1:9000")
+        guard case .passthrough(let b)? = plan.routes.match(Array("/b".utf8)[...]) else {
+            return XCTFail("no passthrough route for /b")
+        }
+        XCTAssertEqual(b.address.description, "[::1]:9001")
+        XCTAssertNil(plan.routes.match(Array("/mcp/".utf8)[...]))
+        XCTAssertNil(plan.routes.match(Array("/".utf8)[...]))
+    }
+
+    func testUnservableConfigurationsSayWhy() {
+        let cases: [(String, String)] = [
+            ("servers:\n  a: {url: \"https://127.0.0.1:9000/mcp\"}", "https:// backends are not supported yet"),
+            ("servers:\n  a: {url: \"http://backend.internal:9000/mcp\"}", "not an IP address"),
+        ]
+        for (servers, expected) in cases {
+            let yaml = "listeners:\n  - address: 127.0.0.1:18080\n\(servers)\nroutes:\n  - path: /mcp\n    passthrough: a\n"
+            XCTAssertThrowsError(try plan(yaml), servers) { error in
+                XCTAssertTrue("\(error)".contains(expected), "\(error)")
+            }
+        }
+    }
+
+    func testBodyTooLargeIsAJSONRPCError() throws {
+        let body = Exchange.bodyTooLarge(limit: 1024)
+        let message = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
+        XCTAssertEqual(message?["jsonrpc"] as? String, "2.0")
+        XCTAssertTrue(message?["id"] is NSNull)
+        let error = message?["error"] as? [String: Any]
+        XCTAssertEqual(error?["code"] as? Int, -32600)
+        XCTAssertTrue((error?["message"] as? String ?? "").contains("max_body_bytes (1024 bytes)"))
+    }
+}
