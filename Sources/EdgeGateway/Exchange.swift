@@ -72,8 +72,8 @@ final class Exchange {
                clientAddress: [UInt8], tls: Bool) {
         self.target = target
         requestWasHead = head.method == .head
-        if let type = head.fields.first(.contentType) {
-            isJSONRequest = type.starts(with: "application/json".utf8)
+        if let index = head.fields.firstIndex(of: .contentType) {
+            isJSONRequest = head.fields.valueHasPrefix(at: index, "application/json")
         }
         let bodyLength: Int? = chunked ? nil : (head.contentLength ?? 0)
         requestChunked = bodyLength == nil
@@ -122,8 +122,7 @@ final class Exchange {
     func sendBody(_ bytes: ByteView) -> Bool {
         requestBodyBytes += bytes.count
         if bodyPrefix.count < Exchange.prefixLimit {
-            let take = Swift.min(bytes.count, Exchange.prefixLimit - bodyPrefix.count)
-            bodyPrefix.append(contentsOf: bytes.view(0..<take))
+            bodyPrefix.append(bytes, limit: Exchange.prefixLimit - bodyPrefix.count)
         }
         if pendingFailure != nil {
             if bodyPrefix.count >= Exchange.prefixLimit { answerPendingFailure() }

@@ -34,7 +34,8 @@ extension ServingPlan {
                 throw PlanError(description: "server \(server.name): https:// backends are not supported yet; use http://")
             }
             let address = try Self.socketAddress(host: url.host, port: url.port, what: "server \(server.name)")
-            targets[server.name] = UpstreamTarget(name: server.name, address: address, host: url.hostHeader, path: url.path)
+            targets[server.name] = UpstreamTarget(name: server.name, index: targets.count, address: address,
+                                                  host: url.hostHeader, path: url.path)
         }
         var routes: [(path: String, route: Route)] = []
         for route in config.routes {
@@ -65,7 +66,8 @@ extension ServingPlan {
         settings.upstreamConnectTimeout = Self.milliseconds(config.timeouts.upstreamConnect)
         settings.upstreamFirstByteTimeout = Self.milliseconds(config.timeouts.upstreamFirstByte)
         settings.streamIdleTimeout = Self.milliseconds(config.timeouts.sseIdle)
-        self.init(workers: config.workers, listeners: listeners, routes: RouteTable(routes), settings: settings,
+        self.init(workers: config.workers, listeners: listeners, routes: RouteTable(routes), serverCount: targets.count,
+                  settings: settings,
                   drainTimeout: Self.milliseconds(config.timeouts.drain))
     }
 

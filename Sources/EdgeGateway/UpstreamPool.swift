@@ -2,20 +2,30 @@ import EdgeIO
 import MCPWire
 
 /// Keep-alive HTTP/1.1 connections to the backends, per worker (no lock: one loop owns it).
-/// Idle connections are reused most-recently-used first; the count per server is capped.
+/// Idle connections are reused most-recently-used first; the count per server is capped, and
+/// requests beyond the cap wait in a FIFO queue for the next free connection.
 final class UpstreamPool {
+    /// One backend's connections in this worker.
+    private final class ServerState {
+        var idle: [UpstreamConnection] = []
+        var open = 0
+        /// Waiting exchanges; `waitingHead` is the next to serve (a queue without shifting).
+        var waiting: [Exchange] = []
+        var waitingHead = 0
+    }
+
     unowned let loop: EventLoop
     let settings: DataPlaneSettings
-    private var idle: [ObjectIdentifier: [UpstreamConnection]] = [:]
-    private var open: [ObjectIdentifier: Int] = [:]
-    private var waiting: [ObjectIdentifier: [Exchange]] = [:]
+    /// Indexed by `UpstreamTarget.index`.
+    private var servers: [ServerState]
     /// Connections opened since start (tests and metrics read it).
     private(set) var connectionsOpened = 0
     private(set) var connectionsReused = 0
 
-    init(loop: EventLoop, settings: DataPlaneSettings) {
+    init(loop: EventLoop, settings: DataPlaneSettings, serverCount: Int) {
         self.loop = loop
         self.settings = settings
+        servers = (0..<serverCount).map { _ in ServerState() }
     }
 
     enum Acquired {
@@ -28,14 +38,13 @@ final class UpstreamPool {
 
     /// An idle connection to `target`, or a new one (still connecting).
     func acquire(_ target: UpstreamTarget) -> Acquired {
-        let key = ObjectIdentifier(target)
-        if var list = idle[key], let connection = list.popLast() {
-            idle[key] = list
+        let server = servers[target.index]
+        if let connection = server.idle.popLast() {
             connectionsReused += 1
             connection.wasReused = true
             return .connection(connection)
         }
-        guard open[key, default: 0] < settings.maxUpstreamConnectionsPerServer else { return .atCapacity }
+        guard server.open < settings.maxUpstreamConnectionsPerServer else { return .atCapacity }
         guard let fd = try? Socket.connect(to: target.address) else { return .failed }
         let connection = UpstreamConnection(fd: fd, target: target, pool: self)
         do {
@@ -44,73 +53,82 @@ final class UpstreamPool {
             Socket.close(fd)
             return .failed
         }
-        open[key, default: 0] += 1
+        server.open += 1
         connectionsOpened += 1
         return .connection(connection)
     }
 
-    /// Parks an exchange until a connection to its target is free (FIFO).
+    /// Parks an exchange until a connection to its target is free.
     func enqueue(_ exchange: Exchange) {
-        waiting[ObjectIdentifier(exchange.target!), default: []].append(exchange)
+        servers[exchange.target!.index].waiting.append(exchange)
         loop.arm(exchange.queueTimer, in: settings.upstreamConnectTimeout)
     }
 
-    /// The next exchange still waiting for `target` (aborted ones are skipped).
-    private func nextWaiting(_ key: ObjectIdentifier) -> Exchange? {
-        guard var queue = waiting[key] else { return nil }
-        defer { waiting[key] = queue.isEmpty ? nil : queue }
-        while !queue.isEmpty {
-            let exchange = queue.removeFirst()
+    /// The next exchange still waiting (aborted ones are skipped).
+    private func nextWaiting(_ server: ServerState) -> Exchange? {
+        while server.waitingHead < server.waiting.count {
+            let exchange = server.waiting[server.waitingHead]
+            server.waitingHead += 1
             if exchange.isQueued {
                 loop.disarm(exchange.queueTimer)
+                compactQueue(server)
                 return exchange
             }
         }
+        compactQueue(server)
         return nil
+    }
+
+    private func compactQueue(_ server: ServerState) {
+        if server.waitingHead == server.waiting.count {
+            server.waiting.removeAll(keepingCapacity: true)
+            server.waitingHead = 0
+        } else if server.waitingHead > 64 && server.waitingHead * 2 > server.waiting.count {
+            server.waiting.removeFirst(server.waitingHead)
+            server.waitingHead = 0
+        }
     }
 
     /// A connection finished its exchange cleanly and may carry another.
     func release(_ connection: UpstreamConnection) {
-        let key = ObjectIdentifier(connection.target)
-        if let exchange = nextWaiting(key) {
+        let server = servers[connection.target.index]
+        if server.waitingHead < server.waiting.count, let exchange = nextWaiting(server) {
             connectionsReused += 1
             exchange.attach(connection)
             return
         }
-        if idle[key, default: []].count >= settings.maxIdleUpstreamConnectionsPerServer {
+        if server.idle.count >= settings.maxIdleUpstreamConnectionsPerServer {
             connection.close()
             return
         }
-        idle[key, default: []].append(connection)
+        server.idle.append(connection)
         loop.arm(connection.timer, in: settings.idleKeepAliveTimeout)
     }
 
-    /// A connection closed: forget it.
+    /// A connection closed: forget it, and give its slot to a waiting exchange.
     func closed(_ connection: UpstreamConnection, wasIdle: Bool) {
-        let key = ObjectIdentifier(connection.target)
-        open[key, default: 1] -= 1
-        if wasIdle, var list = idle[key], let index = list.firstIndex(where: { $0 === connection }) {
-            list.remove(at: index)
-            idle[key] = list
+        let server = servers[connection.target.index]
+        server.open -= 1
+        if wasIdle, let index = server.idle.firstIndex(where: { $0 === connection }) {
+            server.idle.remove(at: index)
         }
-        // A slot is free: open a connection for the next waiting exchange.
-        if let exchange = nextWaiting(key) {
-            switch acquire(connection.target) {
-            case .connection(let fresh): exchange.attach(fresh)
-            case .atCapacity: enqueueFront(exchange)
-            case .failed: exchange.fail(status: 502, code: .backendUnavailable, reason: "cannot be connected to")
-            }
+        guard server.waitingHead < server.waiting.count, let exchange = nextWaiting(server) else { return }
+        switch acquire(connection.target) {
+        case .connection(let fresh):
+            exchange.attach(fresh)
+        case .atCapacity:
+            server.waiting.insert(exchange, at: server.waitingHead)
+            loop.arm(exchange.queueTimer, in: settings.upstreamConnectTimeout)
+        case .failed:
+            exchange.fail(status: 502, code: .backendUnavailable, reason: "cannot be connected to")
         }
-    }
-
-    private func enqueueFront(_ exchange: Exchange) {
-        waiting[ObjectIdentifier(exchange.target!), default: []].insert(exchange, at: 0)
-        loop.arm(exchange.queueTimer, in: settings.upstreamConnectTimeout)
     }
 
     /// Closes every idle connection (shutdown).
     func closeIdle() {
-        for list in idle.values { for connection in list { connection.close() } }
-        idle.removeAll()
+        for server in servers {
+            let idle = server.idle
+            for connection in idle { connection.close() }
+        }
     }
 }

@@ -4,6 +4,8 @@ import EdgeIO
 /// path requests are forwarded to. Built once per configuration snapshot.
 public final class UpstreamTarget {
     public let name: String
+    /// Position in the snapshot's server list; workers keep per-server state in arrays by it.
+    public let index: Int
     public let address: SocketAddress
     /// `Host` header value (`127.0.0.1:9000`).
     let hostHeader: [UInt8]
@@ -12,8 +14,9 @@ public final class UpstreamTarget {
     /// The backend name as bytes, for error bodies.
     let nameBytes: [UInt8]
 
-    public init(name: String, address: SocketAddress, host: String, path: String) {
+    public init(name: String, index: Int, address: SocketAddress, host: String, path: String) {
         self.name = name
+        self.index = index
         self.address = address
         self.hostHeader = Array(host.utf8)
         self.path = Array(path.utf8)

@@ -21,7 +21,7 @@ public final class Worker {
         loop = try EventLoop()
         settings = plan.settings
         routes = plan.routes
-        pool = UpstreamPool(loop: loop, settings: plan.settings)
+        pool = UpstreamPool(loop: loop, settings: plan.settings, serverCount: plan.serverCount)
         for listener in plan.listeners {
             let fd = try Socket.listen(listener.address, reusePort: true)
             let acceptor = Acceptor(fd: fd, tls: listener.tls, worker: self)
@@ -93,14 +93,18 @@ public struct ServingPlan {
     public var workers: Int
     public var listeners: [Listener]
     public var routes: RouteTable
+    /// How many upstream targets the routes use (their `index` is below it).
+    public var serverCount: Int
     public var settings: DataPlaneSettings
     /// Milliseconds a drain may take before open connections are cut.
     public var drainTimeout: UInt64
 
-    public init(workers: Int, listeners: [Listener], routes: RouteTable, settings: DataPlaneSettings, drainTimeout: UInt64) {
+    public init(workers: Int, listeners: [Listener], routes: RouteTable, serverCount: Int, settings: DataPlaneSettings,
+                drainTimeout: UInt64) {
         self.workers = workers
         self.listeners = listeners
         self.routes = routes
+        self.serverCount = serverCount
         self.settings = settings
         self.drainTimeout = drainTimeout
     }

@@ -66,6 +66,19 @@ public struct HTTPFields {
         return nil
     }
 
+    /// Whether the value of field `index` starts with `prefix`, compared ASCII case-insensitively.
+    public func valueHasPrefix(at index: Int, _ prefix: StaticString) -> Bool {
+        let range = fields[index].value
+        let count = prefix.utf8CodeUnitCount
+        guard range.count >= count else { return false }
+        let start = range.lowerBound
+        for j in 0..<count {
+            let byte = bytes[start + j]
+            if (byte &+ ((byte &- 65) < 26 ? 32 : 0)) != prefix.utf8Start[j] { return false }
+        }
+        return true
+    }
+
     /// The first value of a field as a `String` (for tests and the control plane only).
     public func string(_ name: StaticString) -> String? {
         firstIndex(name: name).map { String(decoding: value(at: $0), as: UTF8.self) }

@@ -80,11 +80,24 @@ public struct ByteBuffer {
         writerIndex = index
     }
 
+    /// Appends bytes with one memcpy.
     public mutating func write(contentsOf bytes: ArraySlice<UInt8>) {
-        let count = bytes.count
+        bytes.withUnsafeBytes { write(raw: $0) }
+    }
+
+    /// Appends bytes with one memcpy.
+    public mutating func write(contentsOf bytes: [UInt8]) {
+        bytes.withUnsafeBytes { write(raw: $0) }
+    }
+
+    private mutating func write(raw source: UnsafeRawBufferPointer) {
+        let count = source.count
         if count == 0 { return }
         reserveWritable(count)
-        storage.replaceSubrange(writerIndex..<(writerIndex + count), with: bytes)
+        let start = writerIndex
+        storage.withUnsafeMutableBytes { raw in
+            (raw.baseAddress! + start).copyMemory(from: source.baseAddress!, byteCount: count)
+        }
         writerIndex += count
     }
 

@@ -31,6 +31,15 @@ public struct ByteView: RandomAccessCollection {
     }
 }
 
+extension Array where Element == UInt8 {
+    /// Appends the first `limit` bytes of a borrowed view with one memcpy.
+    public mutating func append(_ view: ByteView, limit: Int = .max) {
+        let count = Swift.min(view.count, limit)
+        guard count > 0 else { return }
+        view.withUnsafeBytes { append(contentsOf: UnsafeRawBufferPointer(rebasing: $0[0..<count])) }
+    }
+}
+
 extension ByteBuffer {
     /// Appends a borrowed view with one memcpy.
     public mutating func write(_ view: ByteView) {

@@ -47,3 +47,29 @@ def test_keepalive_client_connection_many_requests(edge_factory, raw_backend):
     finally:
         conn.close()
     assert raw_backend.accepts == 1
+
+
+def test_requests_over_the_connection_cap_wait_for_a_free_connection(edge_factory, raw_backend):
+    """max_upstream_connections_per_server: 1 and 20 concurrent clients: every request is
+    answered (queued, not refused) over that single upstream connection."""
+    import concurrent.futures
+
+    edge = edge_factory({"raw": raw_backend.url()}, workers=1,
+                        limits={"max_upstream_connections_per_server": 1,
+                                "max_idle_upstream_connections_per_server": 1})
+    require_edge(edge)
+
+    def one(i):
+        conn = http.client.HTTPConnection("127.0.0.1", edge.plain_port, timeout=15)
+        try:
+            conn.request("POST", "/mcp", body=json.dumps(jsonrpc("ping", i)),
+                         headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
+            r = conn.getresponse()
+            return r.status, json.loads(r.read())["id"]
+        finally:
+            conn.close()
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=20) as pool:
+        results = list(pool.map(one, range(20)))
+    assert results == [(200, i) for i in range(20)]
+    assert raw_backend.accepts == 1
