@@ -9,7 +9,7 @@ final class ClientHandshake: IOHandler {
     private let tls: TLSConnection?
     unowned let worker: Worker
     private let clientAddress: [UInt8]
-    private var sniffed = ByteBuffer(capacity: 16 * 1024)
+    private var sniffed = ByteBuffer()
     private var finished = false
     private lazy var timer = LoopTimer { [unowned self] in self.abort() }
     private static let preface: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
@@ -54,6 +54,7 @@ final class ClientHandshake: IOHandler {
     private func sniff() {
         let transport = ClientTransport(fd: fd, tls: tls)
         while true {
+            worker.buffers.lend(&sniffed)
             switch transport.read(into: &sniffed) {
             case .count:
                 let n = Swift.min(sniffed.readableBytes, ClientHandshake.preface.count)
@@ -78,6 +79,7 @@ final class ClientHandshake: IOHandler {
         finished = true
         worker.loop.disarm(timer)
         let transport = ClientTransport(fd: fd, tls: tls)
+        worker.buffers.reclaim(&sniffed)
         let initial = sniffed.isEmpty ? nil : sniffed
         if http2 {
             let connection = HTTP2ClientConnection(transport: transport, worker: worker, clientAddress: clientAddress,
@@ -98,6 +100,8 @@ final class ClientHandshake: IOHandler {
         guard !finished else { return }
         finished = true
         worker.loop.disarm(timer)
+        sniffed.clear()
+        worker.buffers.reclaim(&sniffed)
         worker.loop.close(fd)
         worker.connectionClosed(nil)
     }

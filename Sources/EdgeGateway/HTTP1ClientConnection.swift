@@ -13,7 +13,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private var state: State = .head
     private var requestBody: RequestBody = .none
     private var inbound: ByteBuffer
-    private var outbound = ByteBuffer(capacity: 16 * 1024)
+    private var outbound = ByteBuffer()
     private var parser: HTTP1RequestParser
     private var chunked: ChunkedDecoder
     private var head = HTTPRequestHead()
@@ -36,7 +36,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         let limits = HTTP1Limits(maxHeadBytes: worker.settings.maxHeadBytes, maxHeaderCount: worker.settings.maxHeaderCount)
         parser = HTTP1RequestParser(limits: limits)
         chunked = ChunkedDecoder(limits: limits)
-        inbound = initialBytes ?? ByteBuffer(capacity: 16 * 1024)
+        inbound = initialBytes ?? ByteBuffer()
     }
 
     private var loop: EventLoop { worker.loop }
@@ -64,12 +64,14 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private func readAvailable() {
         while (canRead || transport.hasBufferedBytes) && !readPaused && state != .closed && state != .closing {
             if state == .awaitingResponse && inbound.readableBytes >= 64 * 1024 { return }
+            worker.buffers.lend(&inbound)
             inbound.reserveWritable(4096)
             switch transport.read(into: &inbound) {
             case .count:
                 process()
             case .wouldBlock:
                 canRead = false
+                worker.buffers.reclaim(&inbound)
             case .closed, .failed:
                 canRead = false
                 clientGone()
@@ -121,6 +123,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             return
         }
         if parser.expectContinue {
+            worker.buffers.lend(&outbound)
             outbound.write("HTTP/1.1 100 Continue\r\n\r\n")
             queueFlush()
         }
@@ -197,6 +200,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     // MARK: Responses
 
     func responseHead(_ response: HTTPResponseHead, for exchange: Exchange) {
+        worker.buffers.lend(&outbound)
         let bodyLength: Int?
         if response.forbidsBody || exchange.requestWasHead {
             bodyLength = response.contentLength
@@ -216,6 +220,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
+        worker.buffers.lend(&outbound)
         if responseChunked {
             HTTP1ChunkWriter.writeChunkHeader(size: bytes.count, into: &outbound)
             outbound.write(bytes)
@@ -228,11 +233,13 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     func responseEnd(for exchange: Exchange) {
+        worker.buffers.lend(&outbound)
         if responseChunked { HTTP1ChunkWriter.writeLastChunk(into: &outbound) }
         completeResponse()
     }
 
     func responseFailed(status: Int, contentType: StaticString, body: [UInt8], for exchange: Exchange) {
+        worker.buffers.lend(&outbound)
         if state == .body { keepAlive = false }  // the rest of the body cannot be skipped safely
         HTTP1ErrorResponse.write(status: status, contentType: contentType, body: body,
                                                     close: !keepAlive, into: &outbound)
@@ -263,6 +270,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     private func respondLocally(status: Int, message: StaticString) {
+        worker.buffers.lend(&outbound)
         state = .awaitingResponse
         if case .none = requestBody {} else { keepAlive = false }
         var body = Array("\(message)".utf8)
@@ -274,6 +282,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
 
     /// 413 before or while forwarding; the rest of the body is not read, so the connection closes.
     private func rejectOversizedBody() {
+        worker.buffers.lend(&outbound)
         HTTP1ErrorResponse.write(status: 413, contentType: "application/json",
                                  body: Exchange.bodyTooLarge(limit: worker.settings.maxBodyBytes), close: true, into: &outbound)
         keepAlive = false
@@ -283,6 +292,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     private func respondAndClose(status: Int, message: String) {
+        worker.buffers.lend(&outbound)
         var body = Array(message.utf8)
         body.append(0x0A)
         HTTP1ErrorResponse.write(status: status, contentType: "text/plain", body: body,
@@ -320,6 +330,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                 return
             }
         }
+        worker.buffers.reclaim(&outbound)
         if state == .closing {
             closeNow()
             return
@@ -354,6 +365,10 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         if exchange.isActive { exchange.abort() }
         state = .closed
         loop.disarm(timer)
+        inbound.clear()
+        outbound.clear()
+        worker.buffers.reclaim(&inbound)
+        worker.buffers.reclaim(&outbound)
         transport.shutdown()
         loop.close(transport.fd)
         worker.connectionClosed(self)

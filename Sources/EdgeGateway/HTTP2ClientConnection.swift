@@ -8,7 +8,8 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     /// Per-stream state, reused through a free list.
     final class Stream {
         let exchange: Exchange
-        let body = HTTP2ResponseBody()
+        /// Holds storage only while a response is being sent (lent by the worker's pool).
+        let body = HTTP2ResponseBody(capacity: 0)
         /// Request body bytes received but not yet acknowledged to the client.
         var unacknowledged = 0
         var requestPaused = false
@@ -20,7 +21,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     let clientAddress: [UInt8]
     private var session: HTTP2ServerSession!
     private var inbound: ByteBuffer
-    private var outbound = ByteBuffer(capacity: 32 * 1024)
+    private var outbound = ByteBuffer()
     private var streams: [Int32: Stream] = [:]
     private var spare: [Stream] = []
     private var canRead = true
@@ -34,7 +35,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         self.transport = transport
         self.worker = worker
         self.clientAddress = clientAddress
-        inbound = initialBytes ?? ByteBuffer(capacity: 16 * 1024)
+        inbound = initialBytes ?? ByteBuffer()
         var settings = HTTP2Settings()
         settings.maxConcurrentStreams = worker.settings.maxConcurrentStreams
         settings.initialWindowSize = worker.settings.http2InitialWindowSize
@@ -42,6 +43,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         settings.maxHeaderListSize = worker.settings.http2MaxHeaderListSize
         settings.maxHeaderCount = worker.settings.maxHeaderCount
         settings.maxResetsPerWindow = worker.settings.http2RapidResetLimit
+        settings.responseBodyCapacity = 1024  // unused: streams bring their own pooled bodies
         session = HTTP2ServerSession(settings: settings, delegate: self)
     }
 
@@ -69,12 +71,14 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
 
     private func readAvailable() {
         while (canRead || transport.hasBufferedBytes) && !closed {
+            worker.buffers.lend(&inbound)
             inbound.reserveWritable(8192)
             switch transport.read(into: &inbound) {
             case .count:
                 consumeInbound()
             case .wouldBlock:
                 canRead = false
+                worker.buffers.reclaim(&inbound)
             case .closed, .failed:
                 canRead = false
                 closeNow()
@@ -161,6 +165,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         if stream.exchange.isActive { stream.exchange.abort() }
         stream.exchange.reset()
         stream.body.buffer.clear()
+        worker.buffers.reclaim(&stream.body.buffer)
         stream.body.isComplete = false
         if spare.count < 16 { spare.append(stream) }
         if streams.isEmpty {
@@ -183,6 +188,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
 
     func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
         guard let stream = streams[exchange.streamID] else { return true }
+        worker.buffers.lend(&stream.body.buffer)
         stream.body.buffer.write(bytes)
         session.resumeData(stream: exchange.streamID)
         queueFlush()
@@ -236,13 +242,17 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         guard !closed, canWrite else { return }
         while true {
             if outbound.readableBytes < HTTP2ClientConnection.outboundLimit {
+                worker.buffers.lend(&outbound)
                 do {
                     try session.produce(into: &outbound, limit: HTTP2ClientConnection.outboundLimit)
                 } catch {
                     closeAfterFlush = true
                 }
             }
-            if outbound.isEmpty { break }
+            if outbound.isEmpty {
+                worker.buffers.reclaim(&outbound)
+                break
+            }
             switch transport.write(outbound) {
             case .count(let n):
                 outbound.moveReaderIndex(forwardBy: n)
@@ -276,6 +286,10 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     private func closeNow() {
         guard !closed else { return }
         closed = true
+        inbound.clear()
+        outbound.clear()
+        worker.buffers.reclaim(&inbound)
+        worker.buffers.reclaim(&outbound)
         for stream in streams.values where stream.exchange.isActive { stream.exchange.abort() }
         streams.removeAll()
         loop.disarm(timer)

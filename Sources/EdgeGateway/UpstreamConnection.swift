@@ -15,8 +15,8 @@ final class UpstreamConnection: IOHandler, Flushable {
     private var state: State = .connecting
     private var phase: ResponsePhase = .head
     private var exchange: Exchange?
-    private var outbound = ByteBuffer(capacity: 16 * 1024)
-    private var inbound = ByteBuffer(capacity: 32 * 1024)
+    private var outbound = ByteBuffer()
+    private var inbound = ByteBuffer()
     private var parser: HTTP1ResponseParser
     private var head = HTTPResponseHead()
     private var chunked: ChunkedDecoder
@@ -61,6 +61,7 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     private func prepare(_ exchange: Exchange, method: HTTPMethod) {
         self.exchange = exchange
+        pool.buffers.lend(&outbound)
         if state == .idle { state = .active }
         phase = .head
         responseByteSeen = false
@@ -162,6 +163,7 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     private func readAvailable() {
         while canRead && !readPaused && state == .active {
+            pool.buffers.lend(&inbound)
             inbound.reserveWritable(4096)
             switch Socket.read(fd, into: &inbound) {
             case .count:
@@ -269,6 +271,8 @@ final class UpstreamConnection: IOHandler, Flushable {
         if reusable {
             state = .idle
             wasReused = false
+            pool.buffers.reclaim(&inbound)
+            pool.buffers.reclaim(&outbound)
             pool.release(self)
         } else {
             close()
@@ -319,6 +323,10 @@ final class UpstreamConnection: IOHandler, Flushable {
         let wasIdle = state == .idle
         state = .closed
         loop.disarm(timer)
+        inbound.clear()
+        outbound.clear()
+        pool.buffers.reclaim(&inbound)
+        pool.buffers.reclaim(&outbound)
         loop.close(fd)
         pool.closed(self, wasIdle: wasIdle)
     }

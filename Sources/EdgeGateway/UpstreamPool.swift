@@ -16,15 +16,17 @@ final class UpstreamPool {
 
     unowned let loop: EventLoop
     let settings: DataPlaneSettings
+    let buffers: BufferPool
     /// Indexed by `UpstreamTarget.index`.
     private var servers: [ServerState]
     /// Connections opened since start (tests and metrics read it).
     private(set) var connectionsOpened = 0
     private(set) var connectionsReused = 0
 
-    init(loop: EventLoop, settings: DataPlaneSettings, serverCount: Int) {
+    init(loop: EventLoop, settings: DataPlaneSettings, serverCount: Int, buffers: BufferPool) {
         self.loop = loop
         self.settings = settings
+        self.buffers = buffers
         servers = (0..<serverCount).map { _ in ServerState() }
     }
 

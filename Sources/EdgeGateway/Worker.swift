@@ -9,6 +9,8 @@ public final class Worker {
     let settings: DataPlaneSettings
     let routes: RouteTable
     let pool: UpstreamPool
+    /// Read and write buffers lent to busy connections (idle ones hold none).
+    let buffers = BufferPool()
     private var acceptors: [Acceptor] = []
     private(set) var connectionCount = 0
     private var connections: [ObjectIdentifier: DrainableConnection] = [:]
@@ -21,7 +23,7 @@ public final class Worker {
         loop = try EventLoop()
         settings = plan.settings
         routes = plan.routes
-        pool = UpstreamPool(loop: loop, settings: plan.settings, serverCount: plan.serverCount)
+        pool = UpstreamPool(loop: loop, settings: plan.settings, serverCount: plan.serverCount, buffers: buffers)
         for listener in plan.listeners {
             let fd = try Socket.listen(listener.address, reusePort: true)
             let acceptor = Acceptor(fd: fd, tls: listener.tls, worker: self)

@@ -12,6 +12,30 @@ public struct ByteBuffer {
         storage = [UInt8](repeating: 0, count: capacity)
     }
 
+    /// A buffer with no storage yet (an idle connection's): `BufferPool.lend` gives it some.
+    public init() {
+        storage = []
+    }
+
+    /// Hands the storage over (to a `BufferPool`) and leaves this buffer without any.
+    /// Only for an empty buffer.
+    mutating func takeStorage() -> [UInt8] {
+        precondition(isEmpty, "only an empty buffer gives its storage back")
+        readerIndex = 0
+        writerIndex = 0
+        let taken = storage
+        storage = []
+        return taken
+    }
+
+    /// Adopts storage from a `BufferPool`; the buffer must have none.
+    mutating func adopt(_ bytes: [UInt8]) {
+        precondition(storage.isEmpty)
+        storage = bytes
+        readerIndex = 0
+        writerIndex = 0
+    }
+
     public var readableBytes: Int { writerIndex - readerIndex }
     public var writableBytes: Int { storage.count - writerIndex }
     public var capacity: Int { storage.count }

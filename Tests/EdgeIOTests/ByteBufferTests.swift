@@ -22,3 +22,38 @@ final class ByteBufferTests: XCTestCase {
         XCTAssertEqual(buffer.writableBytes, 4)
     }
 }
+
+final class BufferPoolTests: XCTestCase {
+    func testLendsStorageAndTakesItBackOnlyWhenEmpty() {
+        let pool = BufferPool(bufferSize: 1024, maxFree: 2)
+        var buffer = ByteBuffer()
+        XCTAssertEqual(buffer.capacity, 0)
+        pool.lend(&buffer)
+        XCTAssertEqual(buffer.capacity, 1024)
+        buffer.write("abc")
+        pool.reclaim(&buffer)
+        XCTAssertEqual(buffer.capacity, 1024, "a buffer holding bytes keeps its storage")
+        XCTAssertEqual(String(decoding: buffer.readableSlice, as: UTF8.self), "abc")
+        buffer.moveReaderIndex(forwardBy: 3)
+        pool.reclaim(&buffer)
+        XCTAssertEqual(buffer.capacity, 0)
+        XCTAssertEqual(pool.freeCount, 1)
+        var other = ByteBuffer()
+        pool.lend(&other)
+        XCTAssertEqual(pool.freeCount, 0, "lent from the free list, not allocated")
+    }
+
+    func testGrownBuffersAndOverflowAreFreedNotPooled() {
+        let pool = BufferPool(bufferSize: 64, maxFree: 1)
+        var big = ByteBuffer()
+        pool.lend(&big)
+        big.write(contentsOf: [UInt8](repeating: 1, count: 200))
+        big.moveReaderIndex(forwardBy: 200)
+        pool.reclaim(&big)
+        XCTAssertEqual(pool.freeCount, 0, "a grown buffer is not pooled")
+        var a = ByteBuffer(), b = ByteBuffer()
+        pool.lend(&a); pool.lend(&b)
+        pool.reclaim(&a); pool.reclaim(&b)
+        XCTAssertEqual(pool.freeCount, 1, "at most maxFree are kept")
+    }
+}

@@ -1,0 +1,107 @@
+#!/usr/bin/env python3
+"""Memory per idle keep-alive client connection: opens N connections to mcp-edge (TLS or
+plaintext HTTP/1.1), sends one request on each and keeps them open, then reports how much the
+process's RSS grew per connection.
+
+  Benchmarks/idle_connections.py [--connections 10000] [--plaintext] [--bin .build/release/mcp-edge]
+"""
+import argparse, os, resource, socket, ssl, subprocess, sys, tempfile, time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+BENCH = os.environ.get("BENCH_DIR", os.path.join(ROOT, "..", "shared", "bench"))
+BODY = b'{"jsonrpc":"2.0","id":7,"method":"tools/call","params":{"name":"echo","arguments":{}}}'
+
+
+def free_port():
+    s = socket.socket(); s.bind(("127.0.0.1", 0)); p = s.getsockname()[1]; s.close(); return p
+
+
+def rss_kib(pid):
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+def wait_port(port):
+    for _ in range(200):
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close(); return
+        except OSError:
+            time.sleep(0.05)
+    sys.exit(f"nothing listens on {port}")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--connections", type=int, default=10000)
+    ap.add_argument("--plaintext", action="store_true")
+    ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "mcp-edge"))
+    a = ap.parse_args()
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    work = tempfile.mkdtemp(prefix="mcp-edge-idle-")
+    subprocess.run(["cc", "-O2", "-o", f"{work}/backend", os.path.join(BENCH, "backend.c")], check=True)
+    subprocess.run(["sh", os.path.join(BENCH, "certs.sh"), work], check=True)
+    bport, port = free_port(), free_port()
+    tls = "" if a.plaintext else f"\n    tls: {{certificate: {work}/cert.pem, key: {work}/key.pem}}"
+    open(f"{work}/edge.yaml", "w").write(f"""workers: 1
+listeners:
+  - address: 127.0.0.1:{port}{tls}
+servers:
+  b: {{url: "http://127.0.0.1:{bport}/mcp"}}
+routes:
+  - path: /mcp
+    passthrough: b
+limits: {{max_connections_per_worker: {a.connections + 100}}}
+timeouts: {{idle_keepalive: 10m}}
+""")
+    procs = [subprocess.Popen([f"{work}/backend", "--port", str(bport), "--result-bytes", "64"], stdout=subprocess.DEVNULL)]
+    wait_port(bport)
+    edge = subprocess.Popen([a.bin, "run", "--config", f"{work}/edge.yaml"], stdout=subprocess.DEVNULL)
+    procs.append(edge)
+    conns = []
+    try:
+        wait_port(port)
+        ctx = ssl.create_default_context(cafile=f"{work}/cert.pem")
+        ctx.set_alpn_protocols(["http/1.1"])
+        request = (b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+                   b"Accept: application/json, text/event-stream\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
+
+        def one():
+            s = socket.create_connection(("127.0.0.1", port), 10)
+            if not a.plaintext:
+                s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+            s.sendall(request)
+            data = b""
+            while b"\r\n\r\n" not in data or not data.rstrip().endswith(b"}"):
+                chunk = s.recv(65536)
+                if not chunk:
+                    raise RuntimeError("closed")
+                data += chunk
+            assert data.startswith(b"HTTP/1.1 200"), data[:100]
+            return s
+
+        for _ in range(50):  # warm up: pools, first buffers
+            one().close()
+        time.sleep(0.5)
+        before = rss_kib(edge.pid)
+        for _ in range(a.connections):
+            conns.append(one())
+        time.sleep(1.0)
+        after = rss_kib(edge.pid)
+        kind = "plaintext" if a.plaintext else "TLS"
+        print(f"{a.connections} idle keep-alive {kind} connections: RSS {before} KiB -> {after} KiB, "
+              f"{(after - before) / a.connections:.2f} KiB per connection")
+    finally:
+        for s in conns:
+            s.close()
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(10)
+
+
+if __name__ == "__main__":
+    main()
