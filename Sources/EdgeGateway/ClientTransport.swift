@@ -37,6 +37,17 @@ final class ClientTransport {
         }
     }
 
+    /// Writes borrowed bytes (a response body straight from the upstream's buffer).
+    func write(_ view: ByteView) -> IOResult {
+        guard let tls else { return Socket.write(fd, from: view) }
+        switch tls.write(view) {
+        case .written(let n): return .count(n)
+        case .wantWrite, .wantRead: return .wouldBlock
+        case .closed: return .closed
+        case .error: return .failed(0)
+        }
+    }
+
     /// Sends close_notify when TLS is used (best effort).
     func shutdown() {
         _ = tls?.shutdown()

@@ -225,6 +225,10 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             HTTP1ChunkWriter.writeChunkHeader(size: bytes.count, into: &outbound)
             outbound.write(bytes)
             HTTP1ChunkWriter.writeChunkEnd(into: &outbound)
+        } else if outbound.isEmpty && canWrite {
+            // Nothing queued before it: write straight from the upstream's buffer, keep the rest.
+            let written = writeDirectly(bytes)
+            if written < bytes.count { outbound.write(bytes.view(written..<bytes.count)) }
         } else {
             outbound.write(bytes)
         }
@@ -313,6 +317,24 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     func flush() {
         flushQueued = false
         writePending()
+    }
+
+    /// Writes as much of `bytes` as the socket takes now; returns the count written.
+    private func writeDirectly(_ bytes: ByteView) -> Int {
+        var written = 0
+        while written < bytes.count {
+            switch transport.write(bytes.view(written..<bytes.count)) {
+            case .count(let n):
+                written += n
+            case .wouldBlock:
+                canWrite = false
+                return written
+            case .closed, .failed:
+                // The flush after this batch notices the dead connection; drop the rest.
+                return bytes.count
+            }
+        }
+        return written
     }
 
     private func writePending() {

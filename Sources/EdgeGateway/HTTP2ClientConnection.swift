@@ -8,8 +8,10 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     /// Per-stream state, reused through a free list.
     final class Stream {
         let exchange: Exchange
-        /// Holds storage only while a response is being sent (lent by the worker's pool).
-        let body = HTTP2ResponseBody(capacity: 0)
+        /// Holds storage only while a response is being sent (lent by the worker's 64 KiB pool).
+        /// The upstream pauses at 48 KiB and hands over at most one 16 KiB read at a time, so
+        /// the buffer never has to grow.
+        let body = HTTP2ResponseBody(capacity: 0, lowWaterMark: 16 * 1024, highWaterMark: 48 * 1024)
         /// Request body bytes received but not yet acknowledged to the client.
         var unacknowledged = 0
         var requestPaused = false
@@ -29,7 +31,10 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     private var flushQueued = false
     private var closed = false
     private lazy var timer = LoopTimer { [unowned self] in self.idleTimedOut() }
-    static let outboundLimit = 256 * 1024
+    /// Frames gathered before a write; below the 64 KiB pooled buffer so it never grows.
+    static let outboundLimit = 48 * 1024
+    /// Chunks at least this big (DATA frames) go to the socket without being copied first.
+    static let directWriteThreshold = 4096
 
     init(transport: ClientTransport, worker: Worker, clientAddress: [UInt8], initialBytes: ByteBuffer?) {
         self.transport = transport
@@ -165,7 +170,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         if stream.exchange.isActive { stream.exchange.abort() }
         stream.exchange.reset()
         stream.body.buffer.clear()
-        worker.buffers.reclaim(&stream.body.buffer)
+        worker.bodyBuffers.reclaim(&stream.body.buffer)
         stream.body.isComplete = false
         if spare.count < 16 { spare.append(stream) }
         if streams.isEmpty {
@@ -188,7 +193,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
 
     func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
         guard let stream = streams[exchange.streamID] else { return true }
-        worker.buffers.lend(&stream.body.buffer)
+        worker.bodyBuffers.lend(&stream.body.buffer)
         stream.body.buffer.write(bytes)
         session.resumeData(stream: exchange.streamID)
         queueFlush()
@@ -240,17 +245,16 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
 
     private func writePending() {
         guard !closed, canWrite else { return }
-        while true {
+        while canWrite && !closed {
             if outbound.readableBytes < HTTP2ClientConnection.outboundLimit {
-                worker.buffers.lend(&outbound)
                 do {
-                    try session.produce(into: &outbound, limit: HTTP2ClientConnection.outboundLimit)
+                    try session.produce { chunk in gather(chunk) }
                 } catch {
                     closeAfterFlush = true
                 }
             }
             if outbound.isEmpty {
-                worker.buffers.reclaim(&outbound)
+                worker.bodyBuffers.reclaim(&outbound)
                 break
             }
             switch transport.write(outbound) {
@@ -264,9 +268,36 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
                 return
             }
         }
+        guard !closed, canWrite else { return }
         if closeAfterFlush || (!session.wantsRead && !session.wantsWrite) {
             closeNow()
         }
+    }
+
+    /// Takes one outbound chunk from nghttp2: small frames are gathered into one write; a large
+    /// one with nothing queued before it is written as it is. Returns false to stop producing.
+    private func gather(_ chunk: ByteView) -> Bool {
+        if outbound.isEmpty && chunk.count >= HTTP2ClientConnection.directWriteThreshold {
+            var written = 0
+            while written < chunk.count {
+                switch transport.write(chunk.view(written..<chunk.count)) {
+                case .count(let n):
+                    written += n
+                case .wouldBlock:
+                    canWrite = false
+                    worker.bodyBuffers.lend(&outbound)
+                    outbound.write(chunk.view(written..<chunk.count))
+                    return false
+                case .closed, .failed:
+                    closeAfterFlush = true
+                    return false
+                }
+            }
+            return true
+        }
+        worker.bodyBuffers.lend(&outbound)
+        outbound.write(chunk)
+        return outbound.readableBytes < HTTP2ClientConnection.outboundLimit
     }
 
     // MARK: Closing
@@ -289,7 +320,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         inbound.clear()
         outbound.clear()
         worker.buffers.reclaim(&inbound)
-        worker.buffers.reclaim(&outbound)
+        worker.bodyBuffers.reclaim(&outbound)
         for stream in streams.values where stream.exchange.isActive { stream.exchange.abort() }
         streams.removeAll()
         loop.disarm(timer)

@@ -134,6 +134,21 @@ public final class HTTP2ServerSession {
         }
     }
 
+    /// Hands outbound chunks to `sink` one at a time, straight from nghttp2's buffer (valid only
+    /// during the call), until nghttp2 has nothing more or `sink` returns false. Lets the caller
+    /// write large DATA frames to the socket without copying them first.
+    public func produce(_ sink: (ByteView) -> Bool) throws {
+        try withExtendedLifetime(self) {
+            while true {
+                var data: UnsafePointer<UInt8>?
+                let n = nghttp2_session_mem_send(session, &data)
+                if n < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: n)) }
+                if n == 0 || !sink(ByteView(start: data, count: n)) { break }
+            }
+            if !drainedStreams.isEmpty { reportDrained() }
+        }
+    }
+
     private func reportDrained() {
         var i = 0
         while i < drainedStreams.count {
