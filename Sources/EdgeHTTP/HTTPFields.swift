@@ -1,3 +1,5 @@
+import EdgeIO
+
 /// Header fields of one message, kept as bytes in a single array that is reused from request
 /// to request (no `String` per header). Names are stored lower-cased; each field is classified
 /// once on insert so that the hop-by-hop and framing headers are found without comparing bytes.
@@ -37,6 +39,33 @@ public struct HTTPFields {
         let nameRange = nameStart..<valueStart
         let known = KnownField.classify(bytes, nameRange)
         fields.append(Field(name: nameRange, value: valueStart..<bytes.count, known: known))
+    }
+
+    /// Appends a field parsed from an HTTP/1.1 head (two memcpys, then lower-cases the name).
+    public mutating func append(name: ArraySlice<UInt8>, value: ArraySlice<UInt8>) {
+        let nameStart = bytes.count
+        bytes.append(contentsOf: name)
+        let valueStart = bytes.count
+        bytes.append(contentsOf: value)
+        finishAppend(nameStart, valueStart)
+    }
+
+    /// Appends a field from borrowed bytes (an nghttp2 header callback).
+    public mutating func append(name: ByteView, value: ByteView) {
+        let nameStart = bytes.count
+        bytes.append(name)
+        let valueStart = bytes.count
+        bytes.append(value)
+        finishAppend(nameStart, valueStart)
+    }
+
+    private mutating func finishAppend(_ nameStart: Int, _ valueStart: Int) {
+        for i in nameStart..<valueStart {
+            let byte = bytes[i]
+            if byte &- 65 < 26 { bytes[i] = byte | 0x20 }
+        }
+        let nameRange = nameStart..<valueStart
+        fields.append(Field(name: nameRange, value: valueStart..<bytes.count, known: KnownField.classify(bytes, nameRange)))
     }
 
     /// The name of field `index`, lower-case.

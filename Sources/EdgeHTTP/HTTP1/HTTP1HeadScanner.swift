@@ -1,3 +1,5 @@
+import EdgeIO
+
 /// Finds the end of an HTTP/1.1 head (the empty line) incrementally, checking line endings on
 /// the way: every CR must be followed by LF and no LF may stand alone. It remembers where it
 /// stopped, so a head arriving byte by byte is scanned once in total (linear, not quadratic).
@@ -27,39 +29,52 @@ struct HTTP1HeadScanner {
     /// the start line (RFC 9112 §2.2 robustness, for clients that add CRLF after a body).
     mutating func scan(_ bytes: [UInt8], base: Int, end: Int, limits: HTTP1Limits,
                        allowLeadingCRLF: Bool) -> Outcome {
+        // Line by line with memchr: find the LF, check that a CR stands right before it and
+        // nowhere else in the line.
         var i = base + scanned
         let maxLines = limits.maxHeaderCount + 1
         while i < end {
-            if i - base - skipped >= limits.maxHeadBytes { reset(); return .error(.headTooLarge) }
-            let b = bytes[i]
-            if b == HTTP1Bytes.cr {
-                if i + 1 >= end { break } // wait for the byte after CR
-                guard bytes[i + 1] == HTTP1Bytes.lf else { reset(); return .error(.bareCR) }
-                if i - base == lineStart {
-                    if lines == 0 {
-                        if allowLeadingCRLF && lineStart == 0 {
-                            skipped = 2
-                            lineStart = 2
-                            i += 2
-                            continue
-                        }
-                        reset()
-                        return .error(.leadingEmptyLine)
-                    }
-                    let start = base + skipped
-                    let headEnd = i + 2
-                    reset()
-                    if headEnd - start > limits.maxHeadBytes { return .error(.headTooLarge) }
-                    return .found(start: start, end: headEnd)
+            guard let lfIndex = ByteScan.firstIndex(of: HTTP1Bytes.lf, in: bytes, from: i, to: end) else {
+                // No complete line yet: a CR may only be the very last byte (its LF to come).
+                if let crIndex = ByteScan.firstIndex(of: HTTP1Bytes.cr, in: bytes, from: i, to: end), crIndex != end - 1 {
+                    reset(); return .error(.bareCR)
                 }
-                lines += 1
-                if lines > maxLines { reset(); return .error(.tooManyFields) }
-                i += 2
-                lineStart = i - base
-                continue
+                if end - base - skipped > limits.maxHeadBytes { reset(); return .error(.headTooLarge) }
+                scanned = end - base - (bytes[end - 1] == HTTP1Bytes.cr ? 1 : 0)
+                return .incomplete
             }
-            if b == HTTP1Bytes.lf { reset(); return .error(.bareLF) }
-            i += 1
+            let crIndex = lfIndex - 1
+            if lfIndex == i || bytes[crIndex] != HTTP1Bytes.cr {
+                // An LF without its CR; or a stray CR earlier in the line, reported first.
+                if let stray = ByteScan.firstIndex(of: HTTP1Bytes.cr, in: bytes, from: i, to: lfIndex), stray < lfIndex {
+                    reset(); return .error(.bareCR)
+                }
+                reset(); return .error(.bareLF)
+            }
+            if ByteScan.firstIndex(of: HTTP1Bytes.cr, in: bytes, from: i, to: crIndex) != nil {
+                reset(); return .error(.bareCR)
+            }
+            if lfIndex + 1 - base - skipped > limits.maxHeadBytes { reset(); return .error(.headTooLarge) }
+            if crIndex - base == lineStart {
+                if lines == 0 {
+                    if allowLeadingCRLF && lineStart == 0 {
+                        skipped = 2
+                        lineStart = 2
+                        i = lfIndex + 1
+                        continue
+                    }
+                    reset()
+                    return .error(.leadingEmptyLine)
+                }
+                let start = base + skipped
+                let headEnd = lfIndex + 1
+                reset()
+                return .found(start: start, end: headEnd)
+            }
+            lines += 1
+            if lines > maxLines { reset(); return .error(.tooManyFields) }
+            i = lfIndex + 1
+            lineStart = i - base
         }
         scanned = i - base
         return .incomplete

@@ -103,7 +103,8 @@ extension HTTP2ServerSession {
             // :scheme and :protocol: checked by nghttp2, not carried.
             return 0
         }
-        requestHead.fields.append(name: name, value: value)
+        requestHead.fields.append(name: ByteView(start: name.baseAddress, count: name.count),
+                                  value: ByteView(start: value.baseAddress, count: value.count))
         if requestHead.fields.fields[requestHead.fields.count - 1].known == .contentLength {
             if let length = Self.parseContentLength(value),
                requestHead.contentLength == nil || requestHead.contentLength == length {
