@@ -6,7 +6,8 @@ import EdgeTLS
 final class Acceptor: IOHandler {
     let fd: Int32
     let tls: TLSServerContext?
-    unowned let worker: Worker
+    /// The worker outlives its connections (it owns the loop that holds them).
+    unowned(unsafe) let worker: Worker
     private var paused = false
 
     init(fd: Int32, tls: TLSServerContext?, worker: Worker) {

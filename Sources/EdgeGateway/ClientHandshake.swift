@@ -7,7 +7,8 @@ import EdgeTLS
 final class ClientHandshake: IOHandler {
     private let fd: Int32
     private let tls: TLSConnection?
-    unowned let worker: Worker
+    /// The worker outlives its connections (it owns the loop that holds them).
+    unowned(unsafe) let worker: Worker
     private let clientAddress: [UInt8]
     private var sniffed = ByteBuffer()
     private var finished = false

@@ -38,7 +38,7 @@ final class Exchange {
     var isQueued = false
     var requestMethod: HTTPMethod = .get
     /// Fires when a queued request waited too long for a connection.
-    lazy var queueTimer = LoopTimer { [unowned self] in self.queueTimedOut() }
+    lazy var queueTimer = LoopTimer { [weak self] in self?.queueTimedOut() }
     static let prefixLimit = 4096
     /// Queued request bytes above which the client is asked to wait.
     static let requestHighWater = 256 * 1024

@@ -8,7 +8,8 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private enum RequestBody { case none, length(Int), chunked }
 
     let transport: ClientTransport
-    unowned let worker: Worker
+    /// The worker outlives its connections (it owns the loop that holds them).
+    unowned(unsafe) let worker: Worker
     let clientAddress: [UInt8]
     private var state: State = .head
     private var requestBody: RequestBody = .none

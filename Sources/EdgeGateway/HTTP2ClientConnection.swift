@@ -19,7 +19,8 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     }
 
     let transport: ClientTransport
-    unowned let worker: Worker
+    /// The worker outlives its connections (it owns the loop that holds them).
+    unowned(unsafe) let worker: Worker
     let clientAddress: [UInt8]
     private var session: HTTP2ServerSession!
     private var inbound: ByteBuffer

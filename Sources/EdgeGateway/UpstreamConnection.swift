@@ -11,7 +11,8 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     let fd: Int32
     let target: UpstreamTarget
-    unowned let pool: UpstreamPool
+    /// The pool outlives its connections (one per worker, for the life of the loop).
+    unowned(unsafe) let pool: UpstreamPool
     private var state: State = .connecting
     private var phase: ResponsePhase = .head
     private var exchange: Exchange?

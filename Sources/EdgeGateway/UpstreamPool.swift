@@ -14,7 +14,7 @@ final class UpstreamPool {
         var waitingHead = 0
     }
 
-    unowned let loop: EventLoop
+    unowned(unsafe) let loop: EventLoop
     let settings: DataPlaneSettings
     let buffers: BufferPool
     /// Indexed by `UpstreamTarget.index`.

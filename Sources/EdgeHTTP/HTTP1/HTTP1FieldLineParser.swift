@@ -35,10 +35,21 @@ struct HTTP1FieldLineParser {
             if i == p { return .invalidFieldName }
             let name = p..<i
             // value: up to CR, OWS trimmed
+            // One pass finds the line's CR (the scanner guarantees it ends the line) and checks
+            // every value byte: HTAB, SP, VCHAR or obs-text.
             var lineEnd = i + 1
-            while bytes[lineEnd] != HTTP1Bytes.cr { lineEnd += 1 }
+            while true {
+                let b = bytes[lineEnd]
+                if b >= 0x20 {
+                    if b == 0x7f { return .invalidFieldValue }
+                } else if b == HTTP1Bytes.cr {
+                    break
+                } else if b != HTTP1Bytes.htab {
+                    return .invalidFieldValue
+                }
+                lineEnd += 1
+            }
             let value = HTTP1Bytes.trimmingOWS(bytes, (i + 1)..<lineEnd)
-            for j in value where !HTTP1Bytes.isFieldValueChar(bytes[j]) { return .invalidFieldValue }
             fields.append(name: bytes[name], value: bytes[value])
             if let error = note(fields.fields[fields.count - 1].known, bytes, value) { return error }
             p = lineEnd + 2
