@@ -12,7 +12,7 @@ public final class Worker {
     /// Read and write buffers lent to busy connections (idle ones hold none).
     let buffers = BufferPool()
     /// Larger buffers for HTTP/2 response bodies (sized so a body never grows: see `Stream`).
-    let bodyBuffers = BufferPool(bufferSize: 64 * 1024, maxFree: 64)
+    let bodyBuffers = BufferPool(bufferSize: 64 * 1024, maxFree: 256)
     private var acceptors: [Acceptor] = []
     private(set) var connectionCount = 0
     private var connections: [ObjectIdentifier: DrainableConnection] = [:]

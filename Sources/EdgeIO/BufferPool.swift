@@ -16,7 +16,7 @@ public final class BufferPool {
     /// Gives `buffer` storage if it has none.
     public func lend(_ buffer: inout ByteBuffer) {
         guard buffer.capacity == 0 else { return }
-        buffer.adopt(free.popLast() ?? [UInt8](repeating: 0, count: bufferSize))
+        buffer.adopt(free.popLast() ?? ByteBuffer.uninitializedStorage(bufferSize))
     }
 
     /// Takes the storage of an empty buffer back. A buffer holding bytes keeps them; one that

@@ -9,7 +9,13 @@ public struct ByteBuffer {
     public private(set) var writerIndex: Int = 0
 
     public init(capacity: Int) {
-        storage = [UInt8](repeating: 0, count: capacity)
+        storage = ByteBuffer.uninitializedStorage(capacity)
+    }
+
+    /// Storage that is not zero-filled first: bytes are always written before they are read
+    /// (only `readerIndex..<writerIndex` is ever exposed), so the memset would be wasted.
+    static func uninitializedStorage(_ capacity: Int) -> [UInt8] {
+        [UInt8](unsafeUninitializedCapacity: capacity) { _, initialized in initialized = capacity }
     }
 
     /// A buffer with no storage yet (an idle connection's): `BufferPool.lend` gives it some.
@@ -86,7 +92,14 @@ public struct ByteBuffer {
         if writableBytes >= count { return }
         var newCapacity = Swift.max(storage.count, 64)
         while newCapacity - writerIndex < count { newCapacity *= 2 }
-        storage.append(contentsOf: repeatElement(0, count: newCapacity - storage.count))
+        var grown = ByteBuffer.uninitializedStorage(newCapacity)
+        let used = writerIndex
+        if used > 0 {
+            grown.withUnsafeMutableBytes { target in
+                storage.withUnsafeBytes { target.baseAddress!.copyMemory(from: $0.baseAddress!, byteCount: used) }
+            }
+        }
+        storage = grown
     }
 
     public mutating func write(_ byte: UInt8) {
