@@ -10,7 +10,7 @@ SWIFT_JOBS ?=
 SWIFT_FLAGS := $(if $(SWIFT_JOBS),-j $(SWIFT_JOBS),)
 PYTEST_ARGS ?=
 
-.PHONY: all deps build build-debug venv test unit-test integration-test run clean
+.PHONY: all deps build build-debug venv test unit-test integration-test run bench clean
 
 all: build
 
@@ -54,6 +54,15 @@ test: deps venv
 # TLS on 127.0.0.1:8443 and plaintext on :8080 in front of a demo MCP server on :9000.
 run: deps venv build
 	$(ROOT)/scripts/run-demo.sh
+
+# Side-by-side table against nginx and HAProxy (../shared/bench), the memory per idle
+# connection, and the parser micro-benchmarks. Needs nginx-light, haproxy, nghttp2-client.
+bench: deps build
+	@command -v nginx >/dev/null && command -v haproxy >/dev/null || apt-get install -y -qq nginx-light haproxy
+	$(ROOT)/Benchmarks/run-bench.sh --rounds 3
+	python3 $(ROOT)/Benchmarks/idle_connections.py --connections 10000 --plaintext
+	python3 $(ROOT)/Benchmarks/idle_connections.py --connections 10000
+	cd $(ROOT)/Benchmarks/Micro && $(SWIFT) package --allow-writing-to-package-directory benchmark
 
 clean:
 	rm -rf $(ROOT)/.build $(VENV) $(ROOT)/run
