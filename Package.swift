@@ -13,6 +13,10 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "mcp-edge", targets: ["mcp-edge"]),
+        // For Benchmarks/Micro, a separate package that depends on this one by path.
+        .library(name: "EdgeIO", targets: ["EdgeIO"]),
+        .library(name: "EdgeHTTP", targets: ["EdgeHTTP"]),
+        .library(name: "MCPWire", targets: ["MCPWire"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),

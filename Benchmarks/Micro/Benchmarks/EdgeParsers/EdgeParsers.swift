@@ -1,0 +1,178 @@
+// Micro-benchmarks of mcp-edge's per-request hot path: HTTP/1.1 head parsing both ways,
+// chunked body decoding, the JSON-RPC id scan and the upstream request head serializer.
+// Each benchmark sets up its reusable state (parser, head, buffer) outside the measured
+// region, warms it once, then repeats the operation `scaledIterations` times, so the reported
+// malloc count is the steady state per operation (expected: 0).
+
+import Benchmark
+import EdgeHTTP
+import EdgeIO
+import MCPWire
+
+// MARK: - Inputs
+
+/// A ~300-byte MCP POST head as a Streamable HTTP client sends it.
+let requestHeadBytes: [UInt8] = Array((
+    "POST /mcp HTTP/1.1\r\n" +
+    "Host: mcp.example.com:8443\r\n" +
+    "User-Agent: claude-code/2.1.14 (mcp-client; linux x86_64)\r\n" +
+    "Content-Type: application/json\r\n" +
+    "Accept: application/json, text/event-stream\r\n" +
+    "Content-Length: 512\r\n" +
+    "Mcp-Session-Id: 5f0c3c1e-8d2b-4f1a-9e77-0b6d2a9c4e13\r\n" +
+    "MCP-Protocol-Version: 2025-06-18\r\n" +
+    "\r\n").utf8)
+
+/// An MCP server's JSON response head, as an upstream sends it.
+let responseHeadBytes: [UInt8] = Array((
+    "HTTP/1.1 200 OK\r\n" +
+    "Content-Type: application/json\r\n" +
+    "Content-Length: 1832\r\n" +
+    "Mcp-Session-Id: 5f0c3c1e-8d2b-4f1a-9e77-0b6d2a9c4e13\r\n" +
+    "Cache-Control: no-cache\r\n" +
+    "Date: Fri, 20 Nov 2026 10:15:42 GMT\r\n" +
+    "Connection: keep-alive\r\n" +
+    "\r\n").utf8)
+
+/// A 64 KiB body in 16 chunks of 4 KiB, then the last chunk and an empty trailer section.
+let chunkedBodyBytes: [UInt8] = {
+    var out: [UInt8] = []
+    let chunk = [UInt8](repeating: UInt8(ascii: "x"), count: 4096)
+    for _ in 0..<16 {
+        out += Array("1000\r\n".utf8)
+        out += chunk
+        out += Array("\r\n".utf8)
+    }
+    out += Array("0\r\n\r\n".utf8)
+    return out
+}()
+
+/// A 512-byte `tools/call` request whose `id` comes last, after nested params.
+let toolsCallBytes: [UInt8] = {
+    let prefix = #"{"jsonrpc":"2.0","method":"tools/call","params":{"name":"search_issues","arguments":{"#
+        + #""repository":"modelcontextprotocol/swift-sdk","query":"is:open label:\"bug\" sort:updated","#
+        + #""filters":{"labels":["bug","needs-triage"],"assignee":null,"state":"open","since":"2026-01-01T00:00:00Z"},"#
+        + #""page":{"size":50,"cursor":"eyJvZmZzZXQiOjEwMH0="},"fields":["number","title","state","labels"],"note":""#
+    let suffix = #""},"_meta":{"progressToken":"p-7f3a"}},"id":"req-000042"}"#
+    let padding = 512 - prefix.utf8.count - suffix.utf8.count
+    precondition(padding >= 0)
+    return Array((prefix + String(repeating: "a", count: padding) + suffix).utf8)
+}()
+
+func bufferHolding(_ bytes: [UInt8], capacity: Int = 16384) -> ByteBuffer {
+    var buffer = ByteBuffer(capacity: Swift.max(capacity, bytes.count))
+    buffer.write(contentsOf: bytes)
+    return buffer
+}
+
+func expectComplete(_ result: HTTP1ParseResult, _ what: String) {
+    guard case .complete = result else { fatalError("\(what): \(result)") }
+}
+
+// MARK: - Benchmarks
+
+let benchmarks: @Sendable () -> Void = {
+    Benchmark.defaultConfiguration = .init(
+        metrics: [.wallClock, .throughput, .mallocCountTotal],
+        timeUnits: .nanoseconds,
+        warmupIterations: 3,
+        scalingFactor: .kilo,
+        maxDuration: .seconds(2),
+        maxIterations: 1_000_000
+    )
+
+    // Control: one heap allocation per operation, to show that the malloc counter works.
+    Benchmark("Control: one [UInt8] allocation") { benchmark in
+        let count = requestHeadBytes.count
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole([UInt8](repeating: 0, count: count))
+        }
+    }
+
+    Benchmark("HTTP1RequestParser.parseHead (POST /mcp, \(requestHeadBytes.count) B)") { benchmark in
+        let buffer = bufferHolding(requestHeadBytes)
+        var parser = HTTP1RequestParser()
+        var head = HTTPRequestHead()
+        expectComplete(parser.parseHead(buffer, into: &head), "request head")
+        precondition(head.fields.count == 7 && head.contentLength == 512)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(parser.parseHead(buffer, into: &head))
+        }
+        benchmark.stopMeasurement()
+        blackHole(head)
+    }
+
+    Benchmark("HTTP1ResponseParser.parseHead (200 JSON, \(responseHeadBytes.count) B)") { benchmark in
+        let buffer = bufferHolding(responseHeadBytes)
+        var parser = HTTP1ResponseParser()
+        var head = HTTPResponseHead()
+        expectComplete(parser.parseHead(buffer, into: &head, requestMethod: .post), "response head")
+        precondition(head.status == 200 && head.contentLength == 1832)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(parser.parseHead(buffer, into: &head, requestMethod: .post))
+        }
+        benchmark.stopMeasurement()
+        blackHole(head)
+    }
+
+    Benchmark("ChunkedDecoder.decode (64 KiB in 4 KiB chunks)",
+              configuration: .init(metrics: [.wallClock, .throughput, .mallocCountTotal],
+                                   timeUnits: .nanoseconds, warmupIterations: 3,
+                                   scalingFactor: .one, maxDuration: .seconds(2))) { benchmark in
+        let buffer = bufferHolding(chunkedBodyBytes, capacity: chunkedBodyBytes.count)
+        var decoder = ChunkedDecoder()
+        @inline(__always) func decodeBody() -> Int {
+            var total = 0
+            var index = buffer.readerIndex
+            loop: while true {
+                switch decoder.decode(buffer, from: index) {
+                case .data(let range): total &+= range.count; index = range.upperBound
+                case .needMore: fatalError("body is complete")
+                case .end(let next): index = next; break loop
+                case .error(let e): fatalError("\(e)")
+                }
+            }
+            precondition(index == buffer.writerIndex)
+            return total
+        }
+        precondition(decodeBody() == 65536)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(decodeBody())
+        }
+    }
+
+    Benchmark("JSONRPCScanner.topLevelID (tools/call, \(toolsCallBytes.count) B)") { benchmark in
+        let bytes = toolsCallBytes
+        guard let id = JSONRPCScanner.topLevelID(in: bytes[...]) else { fatalError("no id") }
+        precondition(String(decoding: bytes[id], as: UTF8.self) == #""req-000042""#)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(JSONRPCScanner.topLevelID(in: bytes[...]))
+        }
+    }
+
+    Benchmark("HTTP1RequestSerializer.writeHead (POST /mcp upstream)") { benchmark in
+        var parser = HTTP1RequestParser()
+        var head = HTTPRequestHead()
+        expectComplete(parser.parseHead(bufferHolding(requestHeadBytes), into: &head), "request head")
+        let client: [UInt8] = Array("192.0.2.10".utf8)
+        let path: [UInt8] = Array("/mcp".utf8)
+        let host: [UInt8] = Array("127.0.0.1:9000".utf8)
+        var out = ByteBuffer(capacity: 4096)
+        HTTP1RequestSerializer.writeHead(head, bodyLength: 512, forwardedFor: client, proto: "https",
+                                         path: path, host: host, into: &out)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            out.clear()
+            HTTP1RequestSerializer.writeHead(head, bodyLength: 512, forwardedFor: client, proto: "https",
+                                             path: path, host: host, into: &out)
+            blackHole(out.writerIndex)
+        }
+        benchmark.stopMeasurement()
+        blackHole(out)
+    }
+}
