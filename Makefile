@@ -62,7 +62,7 @@ bench: deps build
 	$(ROOT)/Benchmarks/run-bench.sh --rounds 3
 	python3 $(ROOT)/Benchmarks/idle_connections.py --connections 10000 --plaintext
 	python3 $(ROOT)/Benchmarks/idle_connections.py --connections 10000
-	cd $(ROOT)/Benchmarks/Micro && $(SWIFT) package --allow-writing-to-package-directory benchmark
+	cd $(ROOT)/Benchmarks/Micro && $(SWIFT) package --scratch-path .build-micro benchmark
 
 clean:
 	rm -rf $(ROOT)/.build $(VENV) $(ROOT)/run
