@@ -9,6 +9,11 @@ protocol Downstream: AnyObject {
     /// Response body bytes (borrowed; copy them). Returns false when the client side is full:
     /// the upstream stops reading until `exchange.resumeResponse()`.
     func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool
+    /// A buffer the upstream may read body bytes straight into (an HTTP/2 stream's body, with
+    /// room for at least 16 KiB), or nil to be handed views instead.
+    func responseBodySink(for exchange: Exchange) -> HTTP2ResponseBody?
+    /// `count` body bytes were read into the sink. Returns false when the client side is full.
+    func responseBodyFilled(_ count: Int, for exchange: Exchange) -> Bool
     /// The response is complete.
     func responseEnd(for exchange: Exchange)
     /// The upstream failed before sending a head: answer with this status and body.

@@ -237,6 +237,11 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         return outbound.readableBytes < HTTP1ClientConnection.responseHighWater
     }
 
+    /// HTTP/1.1 writes bodies straight from the upstream's buffer instead (see `responseBody`).
+    func responseBodySink(for exchange: Exchange) -> HTTP2ResponseBody? { nil }
+
+    func responseBodyFilled(_ count: Int, for exchange: Exchange) -> Bool { true }
+
     func responseEnd(for exchange: Exchange) {
         worker.buffers.lend(&outbound)
         if responseChunked { HTTP1ChunkWriter.writeLastChunk(into: &outbound) }

@@ -201,6 +201,20 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         return !stream.body.isAboveHighWaterMark
     }
 
+    func responseBodySink(for exchange: Exchange) -> HTTP2ResponseBody? {
+        guard let stream = streams[exchange.streamID] else { return nil }
+        worker.bodyBuffers.lend(&stream.body.buffer)
+        stream.body.buffer.reserveWritable(16 * 1024)  // compacts; never grows below the high-water mark
+        return stream.body
+    }
+
+    func responseBodyFilled(_ count: Int, for exchange: Exchange) -> Bool {
+        guard let stream = streams[exchange.streamID] else { return true }
+        session.resumeData(stream: exchange.streamID)
+        queueFlush()
+        return !stream.body.isAboveHighWaterMark
+    }
+
     func responseEnd(for exchange: Exchange) {
         guard let stream = streams[exchange.streamID] else { return }
         stream.body.isComplete = true

@@ -164,6 +164,11 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     private func readAvailable() {
         while canRead && !readPaused && state == .active {
+            if case .length(let remaining) = phase, inbound.isEmpty, let exchange,
+               let sink = exchange.downstream.responseBodySink(for: exchange) {
+                readBodyDirectly(into: sink, remaining: remaining, for: exchange)
+                continue
+            }
             pool.buffers.lend(&inbound)
             inbound.reserveWritable(4096)
             switch Socket.read(fd, into: &inbound) {
@@ -180,6 +185,29 @@ final class UpstreamConnection: IOHandler, Flushable {
                 failExchange(status: 502, code: .backendUnavailable, reason: "reset the connection")
                 return
             }
+        }
+    }
+
+    /// Reads body bytes of known length straight into the client's buffer: no copy through ours.
+    private func readBodyDirectly(into sink: HTTP2ResponseBody, remaining: Int, for exchange: Exchange) {
+        switch Socket.read(fd, into: &sink.buffer, max: remaining) {
+        case .count(let n):
+            loop.arm(timer, in: pool.settings.streamIdleTimeout)
+            let more = exchange.downstream.responseBodyFilled(n, for: exchange)
+            if n == remaining {
+                phase = .done
+                finishResponse()
+                return
+            }
+            phase = .length(remaining - n)
+            if !more { readPaused = true }
+        case .wouldBlock:
+            canRead = false
+        case .closed:
+            canRead = false
+            upstreamClosed()
+        case .failed:
+            failExchange(status: 502, code: .backendUnavailable, reason: "reset the connection")
         }
     }
 

@@ -149,6 +149,20 @@ public enum Socket {
         return classify(failure)
     }
 
+    /// Reads at most `max` bytes into the free space of `buffer` (a body of known length, read
+    /// straight into the buffer that will send it on).
+    public static func read(_ fd: Int32, into buffer: inout ByteBuffer, max: Int) -> IOResult {
+        var failure: Int32 = 0
+        let n = buffer.withUnsafeMutableWritableBytes { free -> Int in
+            let r = Glibc.read(fd, free.baseAddress, Swift.min(free.count, max))
+            if r < 0 { failure = errno; return 0 }
+            if r == 0 { failure = -1 }
+            return r
+        }
+        if n > 0 { return .count(n) }
+        return classify(failure)
+    }
+
     /// Writes the readable bytes of `buffer` (the caller moves its reader index).
     public static func write(_ fd: Int32, from buffer: ByteBuffer) -> IOResult {
         let n = buffer.withUnsafeReadableBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
