@@ -22,7 +22,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private var canRead = true
     private var canWrite = true
     private var readPaused = false
-    private var flushQueued = false
+    var flushQueued = false
     /// Whether the response being written is chunked on the wire.
     private var responseChunked = false
     private var keepAlive = true
@@ -315,13 +315,10 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     // MARK: Writing
 
     private func queueFlush() {
-        guard !flushQueued, state != .closed else { return }
-        flushQueued = true
         loop.queueFlush(self)
     }
 
     func flush() {
-        flushQueued = false
         writePending()
     }
 

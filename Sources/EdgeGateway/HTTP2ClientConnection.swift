@@ -29,7 +29,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     private var spare: [Stream] = []
     private var canRead = true
     private var canWrite = true
-    private var flushQueued = false
+    var flushQueued = false
     private var closed = false
     private lazy var timer = LoopTimer { [unowned self] in self.idleTimedOut() }
     /// Frames gathered before a write; below the 64 KiB pooled buffer so it never grows.
@@ -248,13 +248,10 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     // MARK: Writing
 
     private func queueFlush() {
-        guard !flushQueued, !closed else { return }
-        flushQueued = true
         loop.queueFlush(self)
     }
 
     func flush() {
-        flushQueued = false
         writePending()
     }
 

@@ -25,7 +25,7 @@ final class UpstreamConnection: IOHandler, Flushable {
     private var canRead = false
     private var canWrite = false
     private var readPaused = false
-    private var flushQueued = false
+    var flushQueued = false
     private var responseByteSeen = false
     /// Whether this connection came from the idle pool (stale-connection failures are likelier).
     var wasReused = false
@@ -106,13 +106,10 @@ final class UpstreamConnection: IOHandler, Flushable {
     }
 
     private func queueFlush() {
-        guard !flushQueued, state != .closed else { return }
-        flushQueued = true
         loop.queueFlush(self)
     }
 
     func flush() {
-        flushQueued = false
         writePending()
     }
 

@@ -29,6 +29,8 @@ public protocol IOHandler: AnyObject {
 
 /// Something that gathers output during an event batch and writes it once at the end of it.
 public protocol Flushable: AnyObject {
+    /// Kept by the loop: true while a flush is queued, so each object is flushed once per batch.
+    var flushQueued: Bool { get set }
     func flush()
 }
 
@@ -140,9 +142,10 @@ public final class EventLoop {
         timers.disarm(timer)
     }
 
-    /// Asks for `flush()` once this event batch is handled (each object once per batch:
-    /// the caller keeps its own "queued" flag).
+    /// Asks for `flush()` once this event batch is handled; queueing again before then is free.
     public func queueFlush(_ target: Flushable) {
+        guard !target.flushQueued else { return }
+        target.flushQueued = true
         flushQueue.append(target)
     }
 
@@ -203,7 +206,9 @@ public final class EventLoop {
     private func runBatchEnd() {
         var i = 0
         while i < flushQueue.count {
-            flushQueue[i].flush()
+            let target = flushQueue[i]
+            target.flushQueued = false
+            target.flush()
             i += 1
         }
         flushQueue.removeAll(keepingCapacity: true)

@@ -361,6 +361,18 @@ final class EventLoopTests: XCTestCase {
         }
     }
 
+    func testQueueingTwiceInOneBatchFlushesOnce() {
+        let loop = self.loop
+        let flushes = Locked(0)
+        let flusher = ClosureFlushable { flushes.withLock { $0 += 1 } }
+        running.sync {
+            loop.queueFlush(flusher)
+            loop.queueFlush(flusher)
+        }
+        running.sync {}
+        XCTAssertEqual(flushes.current, 1)
+    }
+
     func testFlushQueuedDuringFlushStillRuns() {
         let loop = self.loop
         let log = Locked<[String]>([])

@@ -114,6 +114,7 @@ final class ClosureHandler: IOHandler {
 
 /// A `Flushable` that forwards `flush()` to a closure.
 final class ClosureFlushable: Flushable {
+    var flushQueued = false
     let body: () -> Void
     init(_ body: @escaping () -> Void) { self.body = body }
     func flush() { body() }
