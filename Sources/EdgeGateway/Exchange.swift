@@ -109,6 +109,25 @@ final class Exchange {
                               message: Array("request body exceeds limits.max_body_bytes (\(limit) bytes)".utf8))
     }
 
+    /// A reused upstream connection failed before answering (the backend closed it as it was
+    /// being reused): send the request again, as written so far, on a fresh connection.
+    func retry(with request: inout ByteBuffer, pool: UpstreamPool) {
+        guard let target else { return }
+        switch pool.acquire(target, fresh: true) {
+        case .connection(let connection):
+            upstream = connection
+            connection.begin(self, method: requestMethod, queued: &request)
+        case .atCapacity:
+            if queued == nil { queued = ByteBuffer(capacity: 4096) }
+            queued!.write(contentsOf: request.readableSlice)
+            request.clear()
+            isQueued = true
+            pool.enqueue(self)
+        case .failed:
+            fail(status: 502, code: .backendUnavailable, reason: "cannot be connected to")
+        }
+    }
+
     /// The pool has a connection for this queued exchange.
     func attach(_ connection: UpstreamConnection) {
         isQueued = false

@@ -29,6 +29,11 @@ final class UpstreamConnection: IOHandler, Flushable {
     private var responseByteSeen = false
     /// Whether this connection came from the idle pool (stale-connection failures are likelier).
     var wasReused = false
+    /// On a reused connection, the request bytes written so far, kept until the first response
+    /// byte so the request can be replayed on a fresh connection (see `Exchange.retry`).
+    private var replay = ByteBuffer()
+    private var replayable = false
+    static let replayLimit = 64 * 1024
     private(set) lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
 
     init(fd: Int32, target: UpstreamTarget, pool: UpstreamPool) {
@@ -63,6 +68,8 @@ final class UpstreamConnection: IOHandler, Flushable {
     private func prepare(_ exchange: Exchange, method: HTTPMethod) {
         self.exchange = exchange
         pool.buffers.lend(&outbound)
+        replay.clear()
+        replayable = wasReused
         if state == .idle { state = .active }
         phase = .head
         responseByteSeen = false
@@ -119,16 +126,45 @@ final class UpstreamConnection: IOHandler, Flushable {
         while !outbound.isEmpty {
             switch Socket.write(fd, from: outbound) {
             case .count(let n):
+                if replayable { keepForReplay(n) }
                 outbound.moveReaderIndex(forwardBy: n)
             case .wouldBlock:
                 canWrite = false
                 return
             case .closed, .failed:
+                if replayElsewhere() { return }
                 failExchange(status: 502, code: .backendUnavailable, reason: "closed the connection")
                 return
             }
         }
         if hadBacklog, let exchange { exchange.downstream.requestBodyDrained(for: exchange) }
+    }
+
+    private func keepForReplay(_ count: Int) {
+        guard replay.readableBytes + count <= UpstreamConnection.replayLimit else {
+            replayable = false
+            replay.clear()
+            pool.buffers.reclaim(&replay)
+            return
+        }
+        pool.buffers.lend(&replay)
+        let start = outbound.readerIndex
+        outbound.withView(start..<(start + count)) { replay.write($0) }
+    }
+
+    /// A reused connection died before any response byte: hand the request to a fresh one.
+    /// Returns false when it cannot be replayed (not reused, an answer started, too big).
+    private func replayElsewhere() -> Bool {
+        guard replayable, !responseByteSeen, let exchange else { return false }
+        self.exchange = nil
+        pool.buffers.lend(&replay)
+        replay.write(contentsOf: outbound.readableSlice)  // what was not written yet follows
+        var request = replay
+        replay = ByteBuffer()
+        outbound.clear()
+        close()
+        exchange.retry(with: &request, pool: pool)
+        return true
     }
 
     // MARK: Events
@@ -171,6 +207,7 @@ final class UpstreamConnection: IOHandler, Flushable {
             switch Socket.read(fd, into: &inbound) {
             case .count:
                 responseByteSeen = true
+                if replayable { replayable = false; replay.clear(); pool.buffers.reclaim(&replay) }
                 processInbound()
             case .wouldBlock:
                 canRead = false
@@ -179,6 +216,7 @@ final class UpstreamConnection: IOHandler, Flushable {
                 upstreamClosed()
                 return
             case .failed:
+                if replayElsewhere() { return }
                 failExchange(status: 502, code: .backendUnavailable, reason: "reset the connection")
                 return
             }
@@ -297,8 +335,10 @@ final class UpstreamConnection: IOHandler, Flushable {
         if reusable {
             state = .idle
             wasReused = false
+            replay.clear()
             pool.buffers.reclaim(&inbound)
             pool.buffers.reclaim(&outbound)
+            pool.buffers.reclaim(&replay)
             pool.release(self)
         } else {
             close()
@@ -314,6 +354,7 @@ final class UpstreamConnection: IOHandler, Flushable {
             exchange.downstream.responseEnd(for: exchange)
             return
         }
+        if replayElsewhere() { return }
         failExchange(status: 502, code: .backendUnavailable,
                      reason: responseByteSeen ? "closed the connection mid-response" : "closed the connection without answering")
     }
@@ -351,8 +392,10 @@ final class UpstreamConnection: IOHandler, Flushable {
         loop.disarm(timer)
         inbound.clear()
         outbound.clear()
+        replay.clear()
         pool.buffers.reclaim(&inbound)
         pool.buffers.reclaim(&outbound)
+        pool.buffers.reclaim(&replay)
         loop.close(fd)
         pool.closed(self, wasIdle: wasIdle)
     }

@@ -38,10 +38,11 @@ final class UpstreamPool {
         case failed
     }
 
-    /// An idle connection to `target`, or a new one (still connecting).
-    func acquire(_ target: UpstreamTarget) -> Acquired {
+    /// An idle connection to `target`, or a new one (still connecting); `fresh` skips the idle
+    /// ones (a retry after a stale one failed).
+    func acquire(_ target: UpstreamTarget, fresh: Bool = false) -> Acquired {
         let server = servers[target.index]
-        if let connection = server.idle.popLast() {
+        if !fresh, let connection = server.idle.popLast() {
             connectionsReused += 1
             connection.wasReused = true
             return .connection(connection)

@@ -73,3 +73,30 @@ def test_requests_over_the_connection_cap_wait_for_a_free_connection(edge_factor
         results = list(pool.map(one, range(20)))
     assert results == [(200, i) for i in range(20)]
     assert raw_backend.accepts == 1
+
+
+def test_request_on_a_stale_pooled_connection_is_replayed(edge_factory):
+    """The backend closes each kept-alive connection when its second request arrives (the
+    keep-alive timeout race). mcp-edge sends that request again on a fresh connection: the
+    client sees only successes."""
+    from helpers.rawbackend import RawBackend
+
+    backend = RawBackend(stale_after=1).start()
+    try:
+        edge = edge_factory({"raw": backend.url()}, workers=1)
+        require_edge(edge)
+        conn = http.client.HTTPConnection("127.0.0.1", edge.plain_port, timeout=15)
+        try:
+            for i in range(5):
+                conn.request("POST", "/mcp", body=json.dumps(jsonrpc("ping", i)),
+                             headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
+                r = conn.getresponse()
+                body = r.read()
+                assert r.status == 200, (i, r.status, body)
+                assert json.loads(body)["id"] == i
+        finally:
+            conn.close()
+        assert backend.dropped >= 1, "the stale-connection path was not exercised"
+        assert len(backend.requests) == 5
+    finally:
+        backend.stop()

@@ -72,8 +72,12 @@ class _PeerClosed(Exception):
 
 
 class RawBackend:
-    def __init__(self, default_mode: str = "json") -> None:
+    def __init__(self, default_mode: str = "json", stale_after: int = 0) -> None:
         self.default_mode = default_mode
+        # With stale_after N, a connection that has answered N requests closes when the next
+        # one arrives, unanswered: a keep-alive timeout racing a reused connection.
+        self.stale_after = stale_after
+        self.dropped = 0
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._stopping = threading.Event()
@@ -170,6 +174,10 @@ class RawBackend:
             while not self._stopping.is_set():
                 req = self._read_request(s, rec, buf)
                 if req is None:
+                    break
+                if self.stale_after and rec.requests >= self.stale_after:
+                    with self._cond:
+                        self.dropped += 1
                     break
                 with self._cond:
                     self.requests.append(req)
