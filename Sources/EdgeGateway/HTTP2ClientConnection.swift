@@ -34,6 +34,8 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     private lazy var timer = LoopTimer { [unowned self] in self.idleTimedOut() }
     /// Frames gathered before a write; below the 64 KiB pooled buffer so it never grows.
     static let outboundLimit = 48 * 1024
+    /// Room kept in front of response bodies for a DATA frame header (see HTTP2ServerSession.sendData).
+    static let frameHeadroom = 16
     /// Chunks at least this big (DATA frames) go to the socket without being copied first.
     static let directWriteThreshold = 4096
 
@@ -195,6 +197,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
         guard let stream = streams[exchange.streamID] else { return true }
         worker.bodyBuffers.lend(&stream.body.buffer)
+        stream.body.buffer.reserveHeadroom(HTTP2ClientConnection.frameHeadroom)
         stream.body.buffer.write(bytes)
         session.resumeData(stream: exchange.streamID)
         queueFlush()
@@ -204,6 +207,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     func responseBodySink(for exchange: Exchange) -> HTTP2ResponseBody? {
         guard let stream = streams[exchange.streamID] else { return nil }
         worker.bodyBuffers.lend(&stream.body.buffer)
+        stream.body.buffer.reserveHeadroom(HTTP2ClientConnection.frameHeadroom)
         stream.body.buffer.reserveWritable(16 * 1024)  // compacts; never grows below the high-water mark
         return stream.body
     }

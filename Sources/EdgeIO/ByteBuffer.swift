@@ -68,6 +68,26 @@ public struct ByteBuffer {
         writerIndex += count
     }
 
+    /// On an empty buffer, starts the next write `count` bytes in, so that a small header can
+    /// later be put right before the data (`prepend`) and both sent with one write.
+    public mutating func reserveHeadroom(_ count: Int) {
+        guard isEmpty, storage.count >= count else { return }
+        readerIndex = count
+        writerIndex = count
+    }
+
+    /// Puts `bytes` immediately before the readable bytes, in space already read; returns false
+    /// when there is not enough such space.
+    public mutating func prepend(_ bytes: ByteView) -> Bool {
+        guard readerIndex >= bytes.count, bytes.count > 0 else { return false }
+        let start = readerIndex - bytes.count
+        storage.withUnsafeMutableBytes { raw in
+            bytes.withUnsafeBytes { (raw.baseAddress! + start).copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        }
+        readerIndex = start
+        return true
+    }
+
     /// Forgets every byte; keeps the allocation.
     public mutating func clear() { readerIndex = 0; writerIndex = 0 }
 

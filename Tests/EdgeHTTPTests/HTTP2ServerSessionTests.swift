@@ -137,6 +137,35 @@ final class HTTP2ServerSessionTests: XCTestCase {
         XCTAssertNil(server.responseBody(stream: id), "stream gone")
     }
 
+    func testLargeBodiesSentFromTheBodyBufferArriveIntact() {
+        start()
+        let id = client.request(method: "GET")
+        pipe.run()
+        let body = try! XCTUnwrap(server.responseBody(stream: id))
+        XCTAssertTrue(server.submitResponse(stream: id, head: HTTPResponseHead(), body: body))
+        // One part with room for frame headers in front, one without, and a small one.
+        var expected: [UInt8] = []
+        for (size, headroom) in [(70_000, 16), (33_333, 0), (100, 16)] {
+            let part = (0..<size).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ size) }
+            if body.buffer.isEmpty { body.buffer.reserveHeadroom(headroom) }
+            body.buffer.write(contentsOf: part)
+            expected += part
+            server.resumeData(stream: id)
+            for _ in 0..<100 {
+                let moved = pipe.clientToServer() + pipe.serverToClientBySink()
+                if moved == 0 { break }
+            }
+        }
+        body.isComplete = true
+        server.resumeData(stream: id)
+        for _ in 0..<100 where pipe.clientToServer() + pipe.serverToClientBySink() > 0 {}
+        let response = try! XCTUnwrap(client.responses[id])
+        XCTAssertEqual(response.body.count, expected.count)
+        XCTAssertTrue(response.body == expected, "payload bytes differ")
+        XCTAssertTrue(response.endStream)
+        XCTAssertTrue(pipe.serverErrors.isEmpty, "\(pipe.serverErrors)")
+    }
+
     func testProduceStopsAtLimitAndReportsDrain() {
         start()
         let id = client.request(method: "GET")

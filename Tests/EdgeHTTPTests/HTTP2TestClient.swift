@@ -205,6 +205,20 @@ struct HTTP2Pipe {
         return out.readableBytes
     }
 
+    /// Server to client once through the chunk sink (large DATA payloads come from the body
+    /// buffer itself, not copied into nghttp2's).
+    mutating func serverToClientBySink() -> Int {
+        var bytes: [UInt8] = []
+        do {
+            try server.produce { chunk in
+                bytes.append(chunk)
+                return true
+            }
+        } catch let e as HTTP2SessionError { serverErrors.append(e) } catch {}
+        client.receive(bytes)
+        return bytes.count
+    }
+
     /// Both ways until quiet (bounded).
     mutating func run() {
         for _ in 0..<1000 {

@@ -14,6 +14,7 @@ enum HTTP2Callbacks {
         nghttp2_session_callbacks_set_on_data_chunk_recv_callback(callbacks, onDataChunkRecv)
         nghttp2_session_callbacks_set_on_stream_close_callback(callbacks, onStreamClose)
         nghttp2_session_callbacks_set_on_frame_send_callback(callbacks, onFrameSend)
+        nghttp2_session_callbacks_set_send_data_callback(callbacks, sendData)
         return callbacks!
     }()
 
@@ -51,6 +52,12 @@ enum HTTP2Callbacks {
     static let readBody: nghttp2_data_source_read_callback = { _, _, buf, length, flags, source, userData in
         let stream = Unmanaged<HTTP2Stream>.fromOpaque(source!.pointee.ptr).takeUnretainedValue()
         return owner(userData).readBody(stream, into: buf!, length: length, flags: flags!)
+    }
+
+    /// A DATA frame whose payload `readBody` left in the stream's body buffer (NO_COPY).
+    static let sendData: nghttp2_send_data_callback = { _, _, framehd, length, source, userData in
+        let stream = Unmanaged<HTTP2Stream>.fromOpaque(source!.pointee.ptr).takeUnretainedValue()
+        return owner(userData).sendData(stream, frameHeader: ByteView(start: framehd, count: 9), length: length)
     }
 }
 
@@ -242,15 +249,48 @@ extension HTTP2ServerSession {
             return 0
         }
         let n = min(available, length)
+        if n == available && body.isComplete {
+            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
+        }
+        if n >= HTTP2ServerSession.zeroCopyThreshold && directSink != nil {
+            // Large payloads are not copied into nghttp2's buffer: `sendData` hands them to the
+            // sink straight from the body buffer, frame header in front.
+            flags.pointee |= NGHTTP2_DATA_FLAG_NO_COPY.rawValue
+            return n
+        }
         body.buffer.withUnsafeReadableBytes { raw in
             buf.update(from: raw.baseAddress!.assumingMemoryBound(to: UInt8.self), count: n)
         }
+        consumeBody(stream, body, n)
+        return n
+    }
+
+    private func consumeBody(_ stream: HTTP2Stream, _ body: HTTP2ResponseBody, _ n: Int) {
+        let available = body.buffer.readableBytes
         body.buffer.moveReaderIndex(forwardBy: n)
-        if n == available && body.isComplete {
-            flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
-        } else if !body.isComplete && available >= body.lowWaterMark && available - n < body.lowWaterMark {
+        if !body.isComplete && available >= body.lowWaterMark && available - n < body.lowWaterMark {
             drainedStreams.append(stream.id)
         }
-        return n
+    }
+
+    /// Emits one DATA frame: the 9-byte header written into the space just before the payload
+    /// (already sent bytes) so that header and payload leave in one piece; two pieces when there
+    /// is no such space. No padding is ever configured.
+    func sendData(_ stream: HTTP2Stream, frameHeader: ByteView, length: Int) -> Int32 {
+        guard let body = stream.body, let sink = directSink, body.buffer.readableBytes >= length else {
+            return Int32(NGHTTP2_ERR_CALLBACK_FAILURE.rawValue)
+        }
+        let start = body.buffer.readerIndex
+        var more = true
+        if body.buffer.prepend(frameHeader) {
+            more = body.buffer.withView(start - 9..<(start + length)) { sink($0) }
+            body.buffer.moveReaderIndex(forwardBy: 9)
+        } else {
+            _ = sink(frameHeader)
+            more = body.buffer.withView(start..<(start + length)) { sink($0) }
+        }
+        consumeBody(stream, body, length)
+        // The sink is full (socket blocked): stop producing until it drains.
+        return more ? 0 : Int32(NGHTTP2_ERR_PAUSE.rawValue)
     }
 }

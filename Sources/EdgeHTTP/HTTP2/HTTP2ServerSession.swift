@@ -139,15 +139,25 @@ public final class HTTP2ServerSession {
     /// write large DATA frames to the socket without copying them first.
     public func produce(_ sink: (ByteView) -> Bool) throws {
         try withExtendedLifetime(self) {
-            while true {
-                var data: UnsafePointer<UInt8>?
-                let n = nghttp2_session_mem_send(session, &data)
-                if n < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: n)) }
-                if n == 0 || !sink(ByteView(start: data, count: n)) { break }
+            try withoutActuallyEscaping(sink) { sink in
+                // Large DATA payloads reach the sink from the response body itself (sendData).
+                directSink = sink
+                defer { directSink = nil }
+                while true {
+                    var data: UnsafePointer<UInt8>?
+                    let n = nghttp2_session_mem_send(session, &data)
+                    if n < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: n)) }
+                    if n == 0 || !sink(ByteView(start: data, count: n)) { break }
+                }
             }
             if !drainedStreams.isEmpty { reportDrained() }
         }
     }
+
+    /// The sink of the `produce` call in progress (see `sendData`).
+    var directSink: ((ByteView) -> Bool)?
+    /// Payloads at least this big are sent without a copy into nghttp2's buffer.
+    static let zeroCopyThreshold = 4096
 
     private func reportDrained() {
         var i = 0
