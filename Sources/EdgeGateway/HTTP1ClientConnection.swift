@@ -125,7 +125,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         }
         if parser.expectContinue {
             worker.buffers.lend(&outbound)
-            outbound.write("HTTP/1.1 100 Continue\r\n\r\n")
+            HTTP1ResponseSerializer.writeContinue(into: &outbound)
             queueFlush()
         }
         exchange.reset()

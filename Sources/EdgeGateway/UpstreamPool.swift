@@ -19,9 +19,6 @@ final class UpstreamPool {
     let buffers: BufferPool
     /// Indexed by `UpstreamTarget.index`.
     private var servers: [ServerState]
-    /// Connections opened since start (tests and metrics read it).
-    private(set) var connectionsOpened = 0
-    private(set) var connectionsReused = 0
 
     init(loop: EventLoop, settings: DataPlaneSettings, serverCount: Int, buffers: BufferPool) {
         self.loop = loop
@@ -43,7 +40,6 @@ final class UpstreamPool {
     func acquire(_ target: UpstreamTarget, fresh: Bool = false) -> Acquired {
         let server = servers[target.index]
         if !fresh, let connection = server.idle.popLast() {
-            connectionsReused += 1
             connection.wasReused = true
             return .connection(connection)
         }
@@ -57,7 +53,6 @@ final class UpstreamPool {
             return .failed
         }
         server.open += 1
-        connectionsOpened += 1
         return .connection(connection)
     }
 
@@ -96,7 +91,6 @@ final class UpstreamPool {
     func release(_ connection: UpstreamConnection) {
         let server = servers[connection.target.index]
         if server.waitingHead < server.waiting.count, let exchange = nextWaiting(server) {
-            connectionsReused += 1
             exchange.attach(connection)
             return
         }

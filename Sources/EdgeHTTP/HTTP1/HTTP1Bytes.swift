@@ -94,14 +94,4 @@ enum HTTP1Bytes {
             i += 1
         }
     }
-
-    /// Whether a comma-separated list value contains `token` (case-insensitive).
-    static func listContains(_ bytes: [UInt8], _ range: Range<Int>, _ token: StaticString) -> Bool {
-        var found = false
-        forEachListElement(bytes, range) { element in
-            if equalsIgnoringCase(bytes, element, token) { found = true; return false }
-            return true
-        }
-        return found
-    }
 }
