@@ -9,6 +9,26 @@ public struct PlanError: Error, CustomStringConvertible {
 }
 
 extension ServingPlan {
+    /// Parts of a valid configuration this version accepts but does not serve yet, so that
+    /// `check` and `run` can say so instead of ignoring them silently.
+    public static func unservedParts(of config: EdgeConfiguration) -> [String] {
+        var notes: [String] = []
+        if let admin = config.admin {
+            notes.append("admin listener \(admin.address) is not served by this version (no /healthz, /metrics yet)")
+        }
+        for route in config.routes {
+            if case .gateway = route.target {
+                notes.append("route \(route.path) is a gateway route; this version answers it with 501 (use passthrough:)")
+            }
+        }
+        for server in config.orderedServers {
+            if case .stdio = server.backend {
+                notes.append("server \(server.name) is a stdio (command:) server; this version does not start it")
+            }
+        }
+        return notes
+    }
+
     /// Resolves a configuration snapshot: loads certificates, parses upstream addresses.
     public init(configuration config: EdgeConfiguration) throws {
         var listeners: [Listener] = []

@@ -37,6 +37,7 @@ struct Run: ParsableCommand {
             printError("mcp-edge: cannot start: \(error)")
             throw ExitCode(1)
         }
+        for note in ServingPlan.unservedParts(of: snapshot) { printError("mcp-edge: warning: \(note)") }
         for listener in snapshot.listeners {
             print("mcp-edge: listening on \(listener.address) (\(listener.tls == nil ? "plaintext HTTP/1.1 and h2c" : "TLS, HTTP/2 and HTTP/1.1"))")
         }
@@ -68,6 +69,7 @@ struct Check: ParsableCommand {
         do {
             let snapshot = try ConfigLoader.load(path: config)
             _ = try ServingPlan(configuration: snapshot)
+            for note in ServingPlan.unservedParts(of: snapshot) { printError("\(config): warning: \(note)") }
             print("\(config): OK (\(snapshot.listeners.count) listener(s), \(snapshot.servers.count) server(s), \(snapshot.routes.count) route(s))")
         } catch let errors as ConfigErrors {
             printErrors(errors)

@@ -55,6 +55,31 @@ final class ServingPlanTests: XCTestCase {
         }
     }
 
+    func testUnservedPartsAreNamed() throws {
+        let yaml = """
+            listeners:
+              - address: 127.0.0.1:18080
+            admin: {address: 127.0.0.1:19901}
+            servers:
+              a: {url: "http://127.0.0.1:9000/mcp"}
+              t: {command: [mcp-server-time]}
+            routes:
+              - path: /mcp
+                servers: [a, t]
+              - path: /a
+                passthrough: a
+            """
+        let config = try ConfigLoader.parse(yaml: yaml, sourceName: "test.yaml", baseDirectory: "/tmp").get()
+        let notes = ServingPlan.unservedParts(of: config)
+        XCTAssertEqual(notes.count, 3, "\(notes)")
+        XCTAssertTrue(notes[0].contains("admin listener 127.0.0.1:19901"))
+        XCTAssertTrue(notes[1].contains("route /mcp is a gateway route"))
+        XCTAssertTrue(notes[2].contains("server t is a stdio"))
+        let plain = try ConfigLoader.parse(yaml: "listeners:\n  - address: 127.0.0.1:18080\nservers:\n  a: {url: \"http://127.0.0.1:9000/mcp\"}\nroutes:\n  - path: /mcp\n    passthrough: a\n",
+                                           sourceName: "test.yaml", baseDirectory: "/tmp").get()
+        XCTAssertEqual(ServingPlan.unservedParts(of: plain), [])
+    }
+
     func testBodyTooLargeIsAJSONRPCError() throws {
         let body = Exchange.bodyTooLarge(limit: 1024)
         let message = try JSONSerialization.jsonObject(with: Data(body)) as? [String: Any]
