@@ -41,6 +41,12 @@ def _client(edge, hmode, cafile) -> tuple[httpx.Client, str]:
     return c, edge.url("/mcp", tls=tls)
 
 
+def _backend_finished(backend) -> None:
+    """The backend notes an event as sent, and the stream as finished, only after its send call
+    returns: the client can have everything before that. Wait for the record (bounded)."""
+    assert backend.wait_for(lambda b: b.streams and b.streams[0].finished, 5), "backend never finished its stream"
+
+
 def _stream_events(client: httpx.Client, method: str, url: str, headers: dict, body: bytes | None,
                    backend, expect_version: str):
     """Reads an SSE response; for each event notes when it arrived and how many events the
@@ -70,6 +76,7 @@ def test_sse_post_events_arrive_as_sent(hmode, edge_factory, raw_backend, cafile
                "X-Raw-Events": "5", "X-Raw-Interval": "0.3"}
     with client:
         arrivals = _stream_events(client, "POST", url, headers, body, raw_backend, hmode[2])
+    _backend_finished(raw_backend)
     stream = raw_backend.snapshot()[2][0]
     assert [e["id"] for e, _, _ in arrivals] == ["1", "2", "3", "4", "5"]
     assert json.loads(arrivals[-1][0]["data"]) == {"jsonrpc": "2.0", "id": 7, "result": {"events": 5}}
@@ -93,6 +100,7 @@ def test_get_sse_stream_held_open(hmode, edge_factory, raw_backend, cafile):
                "X-Raw-Interval": "0.3"}
     with client:
         arrivals = _stream_events(client, "GET", url, headers, None, raw_backend, hmode[2])
+    _backend_finished(raw_backend)
     req = raw_backend.snapshot()[1][0]
     assert req.method == "GET" and req.body == b""
     assert "text/event-stream" in req.header("accept")
