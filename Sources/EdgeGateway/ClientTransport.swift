@@ -24,6 +24,16 @@ final class ClientTransport {
         }
     }
 
+    /// Reads with storage lent by `pool` for the read (at least `room` bytes free); an empty
+    /// buffer gives it back when the socket has nothing more, so idle connections hold none.
+    func read(into buffer: inout ByteBuffer, lendingFrom pool: BufferPool, room: Int) -> IOResult {
+        pool.lend(&buffer)
+        buffer.reserveWritable(room)
+        let result = read(into: &buffer)
+        if result == .wouldBlock { pool.reclaim(&buffer) }
+        return result
+    }
+
     /// Whether TLS holds decrypted bytes that a read would return without touching the socket.
     var hasBufferedBytes: Bool { tls?.hasPendingReadableBytes ?? false }
 

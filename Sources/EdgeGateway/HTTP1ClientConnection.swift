@@ -65,14 +65,11 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private func readAvailable() {
         while (canRead || transport.hasBufferedBytes) && !readPaused && state != .closed && state != .closing {
             if state == .awaitingResponse && inbound.readableBytes >= 64 * 1024 { return }
-            worker.buffers.lend(&inbound)
-            inbound.reserveWritable(4096)
-            switch transport.read(into: &inbound) {
+            switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 4096) {
             case .count:
                 process()
             case .wouldBlock:
                 canRead = false
-                worker.buffers.reclaim(&inbound)
             case .closed, .failed:
                 canRead = false
                 clientGone()

@@ -79,14 +79,11 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
 
     private func readAvailable() {
         while (canRead || transport.hasBufferedBytes) && !closed {
-            worker.buffers.lend(&inbound)
-            inbound.reserveWritable(8192)
-            switch transport.read(into: &inbound) {
+            switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 8192) {
             case .count:
                 consumeInbound()
             case .wouldBlock:
                 canRead = false
-                worker.buffers.reclaim(&inbound)
             case .closed, .failed:
                 canRead = false
                 closeNow()
