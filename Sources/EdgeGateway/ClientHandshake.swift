@@ -5,8 +5,9 @@ import EdgeTLS
 /// has TLS), then picks HTTP/2 or HTTP/1.1 — by ALPN, or on plaintext by looking for the
 /// HTTP/2 connection preface — and hands the descriptor to that connection.
 final class ClientHandshake: IOHandler {
-    private let fd: Int32
-    private let tls: TLSConnection?
+    /// The connection's byte stream, handed on to the HTTP connection that takes over.
+    private let transport: ClientTransport
+    private var fd: Int32 { transport.fd }
     /// The worker outlives its connections (it owns the loop that holds them).
     unowned(unsafe) let worker: Worker
     private let clientAddress: [UInt8]
@@ -16,8 +17,7 @@ final class ClientHandshake: IOHandler {
     private static let preface: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
 
     init(fd: Int32, tls: TLSConnection?, worker: Worker, clientAddress: [UInt8]) {
-        self.fd = fd
-        self.tls = tls
+        self.transport = ClientTransport(fd: fd, tls: tls)
         self.worker = worker
         self.clientAddress = clientAddress
     }
@@ -33,7 +33,7 @@ final class ClientHandshake: IOHandler {
 
     private func advance() {
         guard !finished else { return }
-        if let tls {
+        if let tls = transport.tls {
             switch tls.handshake() {
             case .done:
                 switch tls.negotiatedALPN {
@@ -53,7 +53,6 @@ final class ClientHandshake: IOHandler {
 
     /// Reads the first bytes: an HTTP/2 preface means h2c prior knowledge, anything else HTTP/1.1.
     private func sniff() {
-        let transport = ClientTransport(fd: fd, tls: tls)
         while true {
             worker.buffers.lend(&sniffed)
             switch transport.read(into: &sniffed) {
@@ -79,7 +78,6 @@ final class ClientHandshake: IOHandler {
     private func handOff(http2: Bool) {
         finished = true
         worker.loop.disarm(timer)
-        let transport = ClientTransport(fd: fd, tls: tls)
         worker.buffers.reclaim(&sniffed)
         let initial = sniffed.isEmpty ? nil : sniffed
         if http2 {

@@ -58,6 +58,29 @@ final class ClientTransport {
         }
     }
 
+    /// How a `writeNow` ended.
+    enum WriteOutcome {
+        /// Everything was written.
+        case complete
+        /// The socket is full after `written` bytes: keep the rest, wait for writability.
+        case blocked(written: Int)
+        /// The connection is gone.
+        case failed
+    }
+
+    /// Writes as much of `bytes` as the socket takes now (a body straight from another buffer).
+    func writeNow(_ bytes: ByteView) -> WriteOutcome {
+        var written = 0
+        while written < bytes.count {
+            switch write(bytes.view(written..<bytes.count)) {
+            case .count(let n): written += n
+            case .wouldBlock: return .blocked(written: written)
+            case .closed, .failed: return .failed
+            }
+        }
+        return .complete
+    }
+
     /// Sends close_notify when TLS is used (best effort).
     func shutdown() {
         _ = tls?.shutdown()

@@ -33,7 +33,6 @@ final class Exchange {
     var upstream: UpstreamConnection?
     /// The request's first body bytes, kept to answer errors with the client's JSON-RPC id.
     var bodyPrefix: [UInt8] = []
-    var requestWasHead = false
     var requestChunked = false
     var requestComplete = false
     var responseStarted = false
@@ -42,6 +41,8 @@ final class Exchange {
     var queued: ByteBuffer?
     var isQueued = false
     var requestMethod: HTTPMethod = .get
+    /// A response to HEAD carries no body, whatever its head says.
+    var requestWasHead: Bool { requestMethod == .head }
     /// Fires when a queued request waited too long for a connection.
     lazy var queueTimer = LoopTimer { [weak self] in self?.queueTimedOut() }
     static let prefixLimit = 4096
@@ -57,7 +58,6 @@ final class Exchange {
         target = nil
         upstream = nil
         bodyPrefix.removeAll(keepingCapacity: true)
-        requestWasHead = false
         requestChunked = false
         requestComplete = false
         responseStarted = false
@@ -76,7 +76,6 @@ final class Exchange {
     func start(head: HTTPRequestHead, chunked: Bool, target: UpstreamTarget, pool: UpstreamPool,
                clientAddress: [UInt8], tls: Bool) {
         self.target = target
-        requestWasHead = head.method == .head
         if let index = head.fields.firstIndex(of: .contentType) {
             isJSONRequest = head.fields.valueHasPrefix(at: index, "application/json")
         }
@@ -116,7 +115,7 @@ final class Exchange {
         switch pool.acquire(target, fresh: true) {
         case .connection(let connection):
             upstream = connection
-            connection.begin(self, method: requestMethod, queued: &request)
+            connection.begin(self, queued: &request)
         case .atCapacity:
             if queued == nil { queued = ByteBuffer(capacity: 4096) }
             queued!.write(contentsOf: request.readableSlice)
@@ -132,7 +131,7 @@ final class Exchange {
     func attach(_ connection: UpstreamConnection) {
         isQueued = false
         upstream = connection
-        connection.begin(self, method: requestMethod, queued: &queued!)
+        connection.begin(self, queued: &queued!)
         downstream.requestBodyDrained(for: self)
     }
 

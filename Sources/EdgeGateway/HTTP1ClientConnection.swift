@@ -225,8 +225,15 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             HTTP1ChunkWriter.writeChunkEnd(into: &outbound)
         } else if outbound.isEmpty && canWrite {
             // Nothing queued before it: write straight from the upstream's buffer, keep the rest.
-            let written = writeDirectly(bytes)
-            if written < bytes.count { outbound.write(bytes.view(written..<bytes.count)) }
+            switch transport.writeNow(bytes) {
+            case .complete:
+                break
+            case .blocked(let written):
+                canWrite = false
+                outbound.write(bytes.view(written..<bytes.count))
+            case .failed:
+                break  // the flush after this batch finds the connection gone
+            }
         } else {
             outbound.write(bytes)
         }
@@ -317,24 +324,6 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
 
     func flush() {
         writePending()
-    }
-
-    /// Writes as much of `bytes` as the socket takes now; returns the count written.
-    private func writeDirectly(_ bytes: ByteView) -> Int {
-        var written = 0
-        while written < bytes.count {
-            switch transport.write(bytes.view(written..<bytes.count)) {
-            case .count(let n):
-                written += n
-            case .wouldBlock:
-                canWrite = false
-                return written
-            case .closed, .failed:
-                // The flush after this batch notices the dead connection; drop the rest.
-                return bytes.count
-            }
-        }
-        return written
     }
 
     private func writePending() {

@@ -291,22 +291,18 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     /// one with nothing queued before it is written as it is. Returns false to stop producing.
     private func gather(_ chunk: ByteView) -> Bool {
         if outbound.isEmpty && chunk.count >= HTTP2ClientConnection.directWriteThreshold {
-            var written = 0
-            while written < chunk.count {
-                switch transport.write(chunk.view(written..<chunk.count)) {
-                case .count(let n):
-                    written += n
-                case .wouldBlock:
-                    canWrite = false
-                    worker.bodyBuffers.lend(&outbound)
-                    outbound.write(chunk.view(written..<chunk.count))
-                    return false
-                case .closed, .failed:
-                    closeAfterFlush = true
-                    return false
-                }
+            switch transport.writeNow(chunk) {
+            case .complete:
+                return true
+            case .blocked(let written):
+                canWrite = false
+                worker.bodyBuffers.lend(&outbound)
+                outbound.write(chunk.view(written..<chunk.count))
+                return false
+            case .failed:
+                closeAfterFlush = true
+                return false
             }
-            return true
         }
         worker.bodyBuffers.lend(&outbound)
         outbound.write(chunk)

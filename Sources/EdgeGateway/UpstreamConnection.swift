@@ -21,7 +21,6 @@ final class UpstreamConnection: IOHandler, Flushable {
     private var parser: HTTP1ResponseParser
     private var head = HTTPResponseHead()
     private var chunked: ChunkedDecoder
-    private var requestMethod: HTTPMethod = .get
     private var canRead = false
     private var canWrite = false
     private var readPaused = false
@@ -51,21 +50,21 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     /// Starts an exchange: serialises the request head for the backend.
     func begin(_ exchange: Exchange, head: HTTPRequestHead, bodyLength: Int?, clientAddress: [UInt8], tls: Bool) {
-        prepare(exchange, method: head.method)
+        prepare(exchange)
         UpstreamConnection.writeRequestHead(head, target: target, bodyLength: bodyLength, clientAddress: clientAddress,
                                             tls: tls, into: &outbound)
         queueFlush()
     }
 
     /// Starts an exchange whose request was serialised while it waited for a connection.
-    func begin(_ exchange: Exchange, method: HTTPMethod, queued: inout ByteBuffer) {
-        prepare(exchange, method: method)
+    func begin(_ exchange: Exchange, queued: inout ByteBuffer) {
+        prepare(exchange)
         outbound.write(contentsOf: queued.readableSlice)
         queued.clear()
         queueFlush()
     }
 
-    private func prepare(_ exchange: Exchange, method: HTTPMethod) {
+    private func prepare(_ exchange: Exchange) {
         self.exchange = exchange
         pool.buffers.lend(&outbound)
         replay.clear()
@@ -73,7 +72,6 @@ final class UpstreamConnection: IOHandler, Flushable {
         if state == .idle { state = .active }
         phase = .head
         responseByteSeen = false
-        requestMethod = method
         parser.reset()
         let timeout = state == .connecting ? pool.settings.upstreamConnectTimeout : pool.settings.upstreamFirstByteTimeout
         loop.arm(timer, in: timeout)
@@ -260,7 +258,7 @@ final class UpstreamConnection: IOHandler, Flushable {
         while let exchange, !readPaused {
             switch phase {
             case .head:
-                switch parser.parseHead(inbound, into: &head, requestMethod: requestMethod) {
+                switch parser.parseHead(inbound, into: &head, requestMethod: exchange.requestMethod) {
                 case .incomplete:
                     if inbound.writableBytes == 0 { inbound.reserveWritable(4096) }
                     return

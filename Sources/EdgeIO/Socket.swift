@@ -138,15 +138,7 @@ public enum Socket {
 
     /// Reads into the free space of `buffer`.
     public static func read(_ fd: Int32, into buffer: inout ByteBuffer) -> IOResult {
-        var failure: Int32 = 0
-        let n = buffer.withUnsafeMutableWritableBytes { free -> Int in
-            let r = Glibc.read(fd, free.baseAddress, free.count)
-            if r < 0 { failure = errno; return 0 }
-            if r == 0 { failure = -1 }
-            return r
-        }
-        if n > 0 { return .count(n) }
-        return classify(failure)
+        read(fd, into: &buffer, max: Int.max)
     }
 
     /// Reads at most `max` bytes into the free space of `buffer` (a body of known length, read
