@@ -20,7 +20,6 @@ let package = Package(
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
-        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
     ],
     targets: [
         // C libraries of the design card, found with pkg-config.
@@ -30,6 +29,10 @@ let package = Package(
                        providers: [.apt(["libnghttp2-dev"])]),
         .systemLibrary(name: "CZlib", path: "CModules/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
+        // libyaml for the configuration file: the parser Yams wraps, without Foundation, which
+        // would add megabytes of resident memory to every worker process.
+        .systemLibrary(name: "CYAML", path: "CModules/CYAML", pkgConfig: "yaml-0.1",
+                       providers: [.apt(["libyaml-dev"])]),
         // What Swift cannot import directly: epoll/eventfd/timerfd and OpenSSL macros.
         .target(name: "CEdgeShims", dependencies: ["COpenSSL"], path: "CModules/CEdgeShims"),
 
@@ -37,7 +40,7 @@ let package = Package(
         .target(name: "EdgeTLS", dependencies: ["EdgeIO", "COpenSSL", "CEdgeShims"], swiftSettings: optimised),
         .target(name: "EdgeHTTP", dependencies: ["EdgeIO", "CNGHTTP2"], swiftSettings: optimised),
         .target(name: "MCPWire", swiftSettings: optimised),
-        .target(name: "EdgeConfig", dependencies: [.product(name: "Yams", package: "Yams")],
+        .target(name: "EdgeConfig", dependencies: ["CYAML"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "EdgeGateway",
                 dependencies: ["EdgeIO", "EdgeTLS", "EdgeHTTP", "MCPWire", "EdgeConfig"],

@@ -3,7 +3,7 @@
 # apt-get update runs only when something is missing; sudo only when not root.
 set -euo pipefail
 
-pkgs=(libssl-dev libnghttp2-dev zlib1g-dev pkg-config nghttp2-client curl openssl gcc python3)
+pkgs=(libssl-dev libnghttp2-dev zlib1g-dev libyaml-dev pkg-config nghttp2-client curl openssl gcc python3)
 missing=()
 for p in "${pkgs[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -1,4 +1,3 @@
-import Yams
 
 /// Servers decoded so far; `definedNames` includes servers whose own settings had errors, so a
 /// route that names them is not reported a second time.
@@ -9,7 +8,7 @@ struct ServerTable {
 
 /// The `servers` and `routes` sections.
 extension ConfigDecoder {
-    func decodeServers(_ node: Node, _ path: KeyPath) -> ServerTable {
+    func decodeServers(_ node: YAMLNode, _ path: KeyPath) -> ServerTable {
         guard let reader = mappingOfNames(node, path) else { return ServerTable() }
         var table = ServerTable()
         if reader.isEmpty {
@@ -34,7 +33,7 @@ extension ConfigDecoder {
         return table
     }
 
-    private func mappingOfNames(_ node: Node, _ path: KeyPath) -> Node.Mapping? {
+    private func mappingOfNames(_ node: YAMLNode, _ path: KeyPath) -> YAMLNode.Mapping? {
         guard case .mapping(let mapping) = node else {
             issues.add("expected a mapping of server names to settings, like demo: {url: http://127.0.0.1:9000/mcp}; found \(node.kindDescription)",
                        at: node.mark, path)
@@ -48,7 +47,7 @@ extension ConfigDecoder {
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
-    private func decodeBackend(_ node: Node, _ path: KeyPath) -> EdgeConfiguration.Backend? {
+    private func decodeBackend(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Backend? {
         guard let reader = mapping(node, path, allowed: ["url", "command"]) else { return nil }
         switch (reader["url"], reader["command"]) {
         case (.some, .some):
@@ -81,7 +80,7 @@ extension ConfigDecoder {
 
     // MARK: Routes
 
-    func decodeRoutes(_ node: Node, _ path: KeyPath, servers: ServerTable) -> [EdgeConfiguration.Route] {
+    func decodeRoutes(_ node: YAMLNode, _ path: KeyPath, servers: ServerTable) -> [EdgeConfiguration.Route] {
         guard let items = sequence(node, path, example: "[{path: /mcp, passthrough: demo}]") else { return [] }
         if items.isEmpty {
             issues.add("needs at least one route, e.g. - {path: /mcp, passthrough: demo}", at: node.mark, path)
@@ -97,7 +96,7 @@ extension ConfigDecoder {
                     issues.add("duplicate route path \"\(routePath)\"; routes[\(first.index)] (line \(first.line)) already serves it",
                                at: pathNode.mark, itemPath.key("path"))
                 } else {
-                    pathsSeen[routePath] = (position, pathNode.mark?.line ?? 0)
+                    pathsSeen[routePath] = (position, pathNode.mark.line)
                 }
             }
             let target = decodeTarget(reader, itemPath, servers: servers)
@@ -108,7 +107,7 @@ extension ConfigDecoder {
         return routes
     }
 
-    private func decodeRoutePath(_ node: Node, _ path: KeyPath) -> String? {
+    private func decodeRoutePath(_ node: YAMLNode, _ path: KeyPath) -> String? {
         guard let text = string(node, path, example: "/mcp") else { return nil }
         guard text.hasPrefix("/") else {
             issues.add("must start with \"/\", like /\(text)", at: node.mark, path)
@@ -158,7 +157,7 @@ extension ConfigDecoder {
         }
     }
 
-    private func serverReference(_ node: Node, _ path: KeyPath, servers: ServerTable) -> String? {
+    private func serverReference(_ node: YAMLNode, _ path: KeyPath, servers: ServerTable) -> String? {
         guard let name = string(node, path, example: servers.definedNames.first ?? "demo") else { return nil }
         guard servers.definedNames.contains(name) else {
             let defined = servers.definedNames.isEmpty ? "(none)" : servers.definedNames.joined(separator: ", ")

@@ -3,14 +3,13 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Yams
 
 /// The top of the schema: workers, listeners, admin, servers, routes.
 extension ConfigDecoder {
     static let rootKeys = ["workers", "listeners", "admin", "servers", "routes", "limits", "timeouts", "http2"]
     static let maximumWorkers = 256
 
-    func decodeRoot(_ node: Node?) -> EdgeConfiguration? {
+    func decodeRoot(_ node: YAMLNode?) -> EdgeConfiguration? {
         guard let node, !node.isNull else {
             issues.add("the file is empty; a configuration needs at least listeners, servers and routes (see docs/configuration.md)",
                        at: nil, .root)
@@ -46,7 +45,7 @@ extension ConfigDecoder {
         return Swift.min(Swift.max(Int(online), 1), maximumWorkers)
     }
 
-    func decodeWorkers(_ node: Node, _ path: KeyPath) -> Int? {
+    func decodeWorkers(_ node: YAMLNode, _ path: KeyPath) -> Int? {
         if case .scalar(let scalar) = node, scalar.string.lowercased() == "auto" { return Self.cpuCount() }
         guard let text = string(node, path, example: "auto") else { return nil }
         guard let count = ValueSyntax.integer(text), (1...Self.maximumWorkers).contains(count) else {
@@ -59,12 +58,12 @@ extension ConfigDecoder {
 
     // MARK: Listeners and admin
 
-    func decodeListeners(_ node: Node, _ path: KeyPath) -> [(value: EdgeConfiguration.Listener, mark: Mark?)] {
+    func decodeListeners(_ node: YAMLNode, _ path: KeyPath) -> [(value: EdgeConfiguration.Listener, mark: YAMLMark?)] {
         guard let items = sequence(node, path, example: "[{name: public, address: 127.0.0.1:8443}]") else { return [] }
         if items.isEmpty {
             issues.add("needs at least one listener, e.g. - address: 127.0.0.1:8080", at: node.mark, path)
         }
-        var listeners: [(value: EdgeConfiguration.Listener, mark: Mark?)] = []
+        var listeners: [(value: EdgeConfiguration.Listener, mark: YAMLMark?)] = []
         for (position, item) in items.enumerated() {
             let itemPath = path.index(position)
             guard let reader = mapping(item, itemPath, allowed: ["name", "address", "tls"]) else { continue }
@@ -88,7 +87,7 @@ extension ConfigDecoder {
         return listeners
     }
 
-    func listenAddress(_ node: Node, _ path: KeyPath) -> ListenAddress? {
+    func listenAddress(_ node: YAMLNode, _ path: KeyPath) -> ListenAddress? {
         guard let text = string(node, path, example: "127.0.0.1:8443") else { return nil }
         switch ListenAddress.parse(text) {
         case .success(let address): return address
@@ -98,7 +97,7 @@ extension ConfigDecoder {
         }
     }
 
-    func decodeTLS(_ node: Node, _ path: KeyPath) -> EdgeConfiguration.TLSSettings? {
+    func decodeTLS(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.TLSSettings? {
         guard let reader = mapping(node, path, allowed: ["certificate", "key", "certificates", "alpn"]) else { return nil }
         let primary = certificatePair(reader, path)
         var extras: [EdgeConfiguration.CertificatePair] = []
@@ -132,7 +131,7 @@ extension ConfigDecoder {
         return EdgeConfiguration.CertificatePair(certificate: certificate, key: key)
     }
 
-    private func decodeALPN(_ node: Node, _ path: KeyPath) -> [String]? {
+    private func decodeALPN(_ node: YAMLNode, _ path: KeyPath) -> [String]? {
         let supported = EdgeConfiguration.TLSSettings.supportedALPN
         guard let protocols = stringList(node, path, example: "[h2, http/1.1]") else { return nil }
         if protocols.isEmpty {
@@ -141,7 +140,7 @@ extension ConfigDecoder {
         }
         for (position, name) in protocols.enumerated() where !supported.contains(name) {
             issues.add("unsupported ALPN protocol \"\(name)\"; supported: \(supported.joined(separator: ", "))",
-                       at: node.array()[position].mark, path.index(position))
+                       at: node.sequenceItems[position].mark, path.index(position))
             return nil
         }
         if Set(protocols).count != protocols.count {
@@ -151,7 +150,7 @@ extension ConfigDecoder {
         return protocols
     }
 
-    func decodeAdmin(_ node: Node, _ path: KeyPath) -> (value: EdgeConfiguration.Admin, mark: Mark?)? {
+    func decodeAdmin(_ node: YAMLNode, _ path: KeyPath) -> (value: EdgeConfiguration.Admin, mark: YAMLMark?)? {
         guard let reader = mapping(node, path, allowed: ["address"]),
               let addressNode = required(reader, "address", example: "127.0.0.1:9901"),
               let address = listenAddress(addressNode, path.key("address")) else { return nil }

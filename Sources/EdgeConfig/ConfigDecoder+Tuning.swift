@@ -1,4 +1,3 @@
-import Yams
 
 /// The `limits`, `timeouts` and `http2` sections: flat mappings of numbers with a default and an
 /// allowed range each. The tables below are the one place those ranges are written down.
@@ -35,7 +34,7 @@ extension ConfigDecoder {
         (name == "drain" ? Duration.zero : .milliseconds(1)) ... .seconds(86_400)
     }
 
-    func decodeLimits(_ node: Node, _ path: KeyPath) -> EdgeConfiguration.Limits? {
+    func decodeLimits(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Limits? {
         guard let reader = mapping(node, path, allowed: Self.limitKeys.map(\.name)) else { return nil }
         let values = numbers(reader, Self.limitKeys)
         let defaults = EdgeConfiguration.Limits()
@@ -57,7 +56,7 @@ extension ConfigDecoder {
         return limits
     }
 
-    func decodeHTTP2(_ node: Node, _ path: KeyPath) -> EdgeConfiguration.HTTP2Settings? {
+    func decodeHTTP2(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.HTTP2Settings? {
         guard let reader = mapping(node, path, allowed: Self.http2Keys.map(\.name)) else { return nil }
         let values = numbers(reader, Self.http2Keys)
         let defaults = EdgeConfiguration.HTTP2Settings()
@@ -67,7 +66,7 @@ extension ConfigDecoder {
             rapidResetLimit: values["rapid_reset_limit"] ?? defaults.rapidResetLimit)
     }
 
-    func decodeTimeouts(_ node: Node, _ path: KeyPath) -> EdgeConfiguration.Timeouts? {
+    func decodeTimeouts(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Timeouts? {
         guard let reader = mapping(node, path, allowed: Self.timeoutKeys) else { return nil }
         var values: [String: Duration] = [:]
         for (name, _, value) in reader.entries {

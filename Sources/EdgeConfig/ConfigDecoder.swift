@@ -1,5 +1,3 @@
-import Foundation
-import Yams
 
 /// A position in the schema, printed the way users write it: `routes[1].passthrough`.
 struct KeyPath: CustomStringConvertible {
@@ -25,7 +23,7 @@ final class IssueList {
         self.file = file
     }
 
-    func add(_ message: String, at mark: Mark?, _ path: KeyPath) {
+    func add(_ message: String, at mark: YAMLMark?, _ path: KeyPath) {
         add(message, line: mark?.line ?? 0, column: mark?.column ?? 0, path)
     }
 
@@ -44,14 +42,14 @@ final class IssueList {
 
 /// The keys of one YAML mapping, already checked against the keys its section allows.
 struct MappingReader {
-    let node: Node
+    let node: YAMLNode
     let path: KeyPath
     /// Pairs with a known key, in file order.
-    let entries: [(name: String, key: Node, value: Node)]
+    let entries: [(name: String, key: YAMLNode, value: YAMLNode)]
     /// Allowed keys that an unknown key looked like; they are not reported missing as well.
     let suggested: Set<String>
 
-    subscript(name: String) -> Node? {
+    subscript(name: String) -> YAMLNode? {
         entries.first { $0.name == name }?.value
     }
 
@@ -75,13 +73,13 @@ final class ConfigDecoder {
     // MARK: Shapes
 
     /// Reads a mapping whose keys must all be in `allowed`; reports unknown keys with a suggestion.
-    func mapping(_ node: Node, _ path: KeyPath, allowed: [String]) -> MappingReader? {
+    func mapping(_ node: YAMLNode, _ path: KeyPath, allowed: [String]) -> MappingReader? {
         guard case .mapping(let mapping) = node else {
             let keys = allowed.joined(separator: ", ")
             issues.add("expected a mapping with the keys \(keys); found \(node.kindDescription)", at: node.mark, path)
             return nil
         }
-        var entries: [(name: String, key: Node, value: Node)] = []
+        var entries: [(name: String, key: YAMLNode, value: YAMLNode)] = []
         var suggested: Set<String> = []
         for (key, value) in mapping {
             guard case .scalar(let scalar) = key else {
@@ -105,7 +103,7 @@ final class ConfigDecoder {
     }
 
     /// The value of a key that must be present; reports it missing at the mapping's position.
-    func required(_ reader: MappingReader, _ name: String, example: String) -> Node? {
+    func required(_ reader: MappingReader, _ name: String, example: String) -> YAMLNode? {
         guard let value = reader[name] else {
             if reader.suggested.contains(name) { return nil }
             issues.add("missing required key \"\(name)\" (for example \(name): \(example))", at: reader.node.mark, reader.path)
@@ -114,7 +112,7 @@ final class ConfigDecoder {
         return value
     }
 
-    func sequence(_ node: Node, _ path: KeyPath, example: String) -> [Node]? {
+    func sequence(_ node: YAMLNode, _ path: KeyPath, example: String) -> [YAMLNode]? {
         guard case .sequence(let sequence) = node else {
             issues.add("expected a list, like \(example); found \(node.kindDescription)", at: node.mark, path)
             return nil
@@ -125,7 +123,7 @@ final class ConfigDecoder {
     // MARK: Scalars
 
     /// A non-empty text value.
-    func string(_ node: Node, _ path: KeyPath, example: String) -> String? {
+    func string(_ node: YAMLNode, _ path: KeyPath, example: String) -> String? {
         guard case .scalar(let scalar) = node, !node.isNull else {
             issues.add("expected a value like \(example); found \(node.kindDescription)", at: node.mark, path)
             return nil
@@ -137,7 +135,7 @@ final class ConfigDecoder {
         return scalar.string
     }
 
-    func stringList(_ node: Node, _ path: KeyPath, example: String) -> [String]? {
+    func stringList(_ node: YAMLNode, _ path: KeyPath, example: String) -> [String]? {
         guard let items = sequence(node, path, example: example) else { return nil }
         var strings: [String] = []
         for (position, item) in items.enumerated() {
@@ -148,7 +146,7 @@ final class ConfigDecoder {
     }
 
     /// A whole number in `range`.
-    func integer(_ node: Node, _ path: KeyPath, range: ClosedRange<Int>) -> Int? {
+    func integer(_ node: YAMLNode, _ path: KeyPath, range: ClosedRange<Int>) -> Int? {
         guard let text = string(node, path, example: "\(range.lowerBound)") else { return nil }
         guard let value = ValueSyntax.integer(text), range.contains(value) else {
             issues.add("must be a whole number from \(range.lowerBound) to \(range.upperBound); got \(text)", at: node.mark, path)
@@ -158,7 +156,7 @@ final class ConfigDecoder {
     }
 
     /// A byte count in `range`, plain or with a KiB/MiB/GiB unit.
-    func byteSize(_ node: Node, _ path: KeyPath, range: ClosedRange<Int>) -> Int? {
+    func byteSize(_ node: YAMLNode, _ path: KeyPath, range: ClosedRange<Int>) -> Int? {
         guard let text = string(node, path, example: "64KiB") else { return nil }
         switch ValueSyntax.byteSize(text) {
         case .failure(let error):
@@ -174,7 +172,7 @@ final class ConfigDecoder {
     }
 
     /// A duration in `range`.
-    func duration(_ node: Node, _ path: KeyPath, range: ClosedRange<Duration>) -> Duration? {
+    func duration(_ node: YAMLNode, _ path: KeyPath, range: ClosedRange<Duration>) -> Duration? {
         guard let text = string(node, path, example: "10s") else { return nil }
         switch ValueSyntax.duration(text) {
         case .failure(let error):
@@ -194,31 +192,35 @@ final class ConfigDecoder {
 
     /// Resolves `path` against the config directory and checks the file can be read now, so a
     /// typo fails `mcp-edge check` instead of the first TLS handshake.
-    func readableFile(_ node: Node, _ keyPath: KeyPath, what: String) -> String? {
+    func readableFile(_ node: YAMLNode, _ keyPath: KeyPath, what: String) -> String? {
         guard let written = string(node, keyPath, example: "\(what).pem") else { return nil }
         let resolved = resolvePath(written)
         let origin = written.hasPrefix("/") ? "" : " (\"\(written)\" relative to \(baseDirectory))"
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: resolved, isDirectory: &isDirectory) else {
+        switch LocalFiles.kind(of: resolved) {
+        case .missing:
             issues.add("\(what) file \(resolved) does not exist\(origin)", at: node.mark, keyPath)
             return nil
-        }
-        guard !isDirectory.boolValue else {
+        case .directory:
             issues.add("\(what) path \(resolved) is a directory; give the PEM file\(origin)", at: node.mark, keyPath)
             return nil
-        }
-        guard FileManager.default.isReadableFile(atPath: resolved) else {
+        case .file(readable: false):
             issues.add("\(what) file \(resolved) is not readable by this user; check its permissions", at: node.mark, keyPath)
             return nil
+        case .file(readable: true):
+            break
         }
         return resolved
     }
 
     /// Absolute, with `.` and `..` folded away.
     func resolvePath(_ path: String) -> String {
-        let joined = path.hasPrefix("/") ? path : baseDirectory + "/" + path
+        Self.normalized(path.hasPrefix("/") ? path : baseDirectory + "/" + path)
+    }
+
+    /// An absolute path with empty, `.` and `..` components folded away.
+    static func normalized(_ absolutePath: String) -> String {
         var parts: [Substring] = []
-        for part in joined.split(separator: "/") {
+        for part in absolutePath.split(separator: "/") {
             switch part {
             case ".": continue
             case "..": if !parts.isEmpty { parts.removeLast() }
@@ -229,7 +231,7 @@ final class ConfigDecoder {
     }
 }
 
-extension Node {
+extension YAMLNode {
     /// `~`, `null` or nothing at all, written without quotes.
     var isNull: Bool {
         guard case .scalar(let scalar) = self else { return false }
@@ -242,7 +244,6 @@ extension Node {
         switch self {
         case .mapping: return "a mapping"
         case .sequence: return "a list"
-        case .alias: return "an alias"
         case .scalar(let scalar): return isNull ? "no value" : "\"\(scalar.string)\""
         }
     }

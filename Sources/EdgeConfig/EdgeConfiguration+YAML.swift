@@ -1,15 +1,14 @@
-import Yams
 
 extension EdgeConfiguration {
     /// The snapshot written back as YAML with every key spelled out (defaults included, paths
     /// absolute, `workers` as the resolved number). Loading this text gives an equal snapshot;
     /// `mcp-edge check` can print it to show what a file really means.
     public func yamlText() -> String {
-        (try? Yams.serialize(node: yamlNode())) ?? ""
+        YAMLTextWriter.write(yamlNode())
     }
 
-    func yamlNode() -> Node {
-        var root: [(Node, Node)] = [("workers", plain("\(workers)"))]
+    func yamlNode() -> YAMLNode {
+        var root: [(YAMLNode, YAMLNode)] = [("workers", plain("\(workers)"))]
         root.append(("listeners", list(listeners.map(Self.node(for:)))))
         if let admin {
             root.append(("admin", map([("address", plain(admin.address.description))])))
@@ -42,8 +41,8 @@ extension EdgeConfiguration {
         return map(root)
     }
 
-    private static func node(for listener: Listener) -> Node {
-        var pairs: [(Node, Node)] = [("name", quoted(listener.name)), ("address", plain(listener.address.description))]
+    private static func node(for listener: Listener) -> YAMLNode {
+        var pairs: [(YAMLNode, YAMLNode)] = [("name", quoted(listener.name)), ("address", plain(listener.address.description))]
         if let tls = listener.tls {
             var tlsPairs = pair(tls.defaultCertificate)
             if !tls.extraCertificates.isEmpty {
@@ -55,18 +54,18 @@ extension EdgeConfiguration {
         return map(pairs)
     }
 
-    private static func pair(_ pair: CertificatePair) -> [(Node, Node)] {
+    private static func pair(_ pair: CertificatePair) -> [(YAMLNode, YAMLNode)] {
         [("certificate", quoted(pair.certificate)), ("key", quoted(pair.key))]
     }
 
-    private static func node(for backend: Backend) -> Node {
+    private static func node(for backend: Backend) -> YAMLNode {
         switch backend {
         case .http(let url): return map([("url", plain(url.description))])
         case .stdio(let command): return map([("command", list(command.map(quoted), flow: true))])
         }
     }
 
-    private static func node(for route: Route) -> Node {
+    private static func node(for route: Route) -> YAMLNode {
         switch route.target {
         case .passthrough(let server):
             return map([("path", quoted(route.path)), ("passthrough", quoted(server))])
@@ -77,22 +76,22 @@ extension EdgeConfiguration {
 }
 
 /// Free-form text is always quoted so values like `yes` or `1.0` stay text when read back.
-private func quoted(_ text: String) -> Node {
-    Node(text, .implicit, .doubleQuoted)
+private func quoted(_ text: String) -> YAMLNode {
+    .scalar(.init(string: text, style: .doubleQuoted, mark: .generated))
 }
 
-private func plain(_ text: String) -> Node {
-    Node(text)
+private func plain(_ text: String) -> YAMLNode {
+    YAMLNode(stringLiteral: text)
 }
 
-private func duration(_ duration: Duration) -> Node {
-    Node(ValueSyntax.format(duration))
+private func duration(_ duration: Duration) -> YAMLNode {
+    plain(ValueSyntax.format(duration))
 }
 
-private func map(_ pairs: [(Node, Node)]) -> Node {
-    Node(pairs, .implicit, .block)
+private func map(_ pairs: [(YAMLNode, YAMLNode)]) -> YAMLNode {
+    .mapping(.init(pairs: pairs.map { (key: $0.0, value: $0.1) }, mark: .generated))
 }
 
-private func list(_ items: [Node], flow: Bool = false) -> Node {
-    Node(items, .implicit, flow ? .flow : .block)
+private func list(_ items: [YAMLNode], flow: Bool = false) -> YAMLNode {
+    .sequence(.init(items: items, mark: .generated, flow: flow))
 }

@@ -33,7 +33,7 @@ public struct UpstreamURL: Sendable, Hashable, CustomStringConvertible {
     }
 
     static func parse(_ text: String) -> Result<UpstreamURL, ValueError> {
-        guard let separator = text.range(of: "://") else {
+        guard let separator = text.firstRange(of: "://") else {
             return .failure(ValueError(
                 "\"\(text)\" is not a URL; write it like http://127.0.0.1:9000/mcp (or use command: for a local process)"))
         }
