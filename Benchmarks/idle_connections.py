@@ -1,9 +1,11 @@
 #!/usr/bin/env python3
 """Memory per idle keep-alive client connection: opens N connections to mcp-edge (TLS or
 plaintext HTTP/1.1), sends one request on each and keeps them open, then reports how much the
-process's RSS grew per connection.
+process's RSS grew per connection. `--target nginx|haproxy` measures a peer the same way, with
+the benchmark kit's configuration (TLS only) and keep-alive timeouts long enough to hold.
 
   Benchmarks/idle_connections.py [--connections 10000] [--plaintext] [--bin .build/release/mcp-edge]
+  Benchmarks/idle_connections.py --target nginx
 """
 import argparse, os, resource, socket, ssl, subprocess, sys, tempfile, time
 
@@ -33,12 +35,35 @@ def wait_port(port):
     sys.exit(f"nothing listens on {port}")
 
 
+def peer_command(a, work, port, bport):
+    """nginx or HAProxy with the benchmark kit's template, allowed to hold the idle connections."""
+    vals = {"dir": work, "port": port, "backend_port": bport, "cert": f"{work}/cert.pem",
+            "key": f"{work}/key.pem", "pem": f"{work}/both.pem"}
+    with open(f"{work}/both.pem", "w") as both:
+        both.write(open(f"{work}/cert.pem").read() + open(f"{work}/key.pem").read())
+    template = open(os.path.join(BENCH, "nginx.conf.tmpl" if a.target == "nginx" else "haproxy.cfg.tmpl")).read()
+    for key, value in vals.items():
+        template = template.replace("{" + key + "}", str(value))
+    if a.target == "nginx":
+        template = template.replace("worker_connections 4096;", f"worker_connections {a.connections + 200};")
+        template = template.replace("keepalive_requests 1000000;", "keepalive_requests 1000000; keepalive_timeout 10m;")
+        open(f"{work}/nginx.conf", "w").write(template)
+        return ["nginx", "-c", f"{work}/nginx.conf"]
+    template = template.replace("maxconn 8192", f"maxconn {a.connections + 200}")
+    template = template.replace("timeout client 60s", "timeout client 10m\n    timeout http-keep-alive 10m")
+    open(f"{work}/haproxy.cfg", "w").write(template)
+    return ["haproxy", "-db", "-f", f"{work}/haproxy.cfg"]
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--connections", type=int, default=10000)
     ap.add_argument("--plaintext", action="store_true")
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "mcp-edge"))
+    ap.add_argument("--target", choices=["edge", "nginx", "haproxy"], default="edge")
     a = ap.parse_args()
+    if a.plaintext and a.target != "edge":
+        sys.exit("--plaintext measures mcp-edge only; the peers' benchmark configurations use TLS")
     soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
     resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
     work = tempfile.mkdtemp(prefix="mcp-edge-idle-")
@@ -59,7 +84,8 @@ timeouts: {{idle_keepalive: 10m}}
 """)
     procs = [subprocess.Popen([f"{work}/backend", "--port", str(bport), "--result-bytes", "64"], stdout=subprocess.DEVNULL)]
     wait_port(bport)
-    edge = subprocess.Popen([a.bin, "run", "--config", f"{work}/edge.yaml"], stdout=subprocess.DEVNULL)
+    edge = subprocess.Popen(peer_command(a, work, port, bport) if a.target != "edge"
+                            else [a.bin, "run", "--config", f"{work}/edge.yaml"], stdout=subprocess.DEVNULL)
     procs.append(edge)
     conns = []
     try:
@@ -92,7 +118,7 @@ timeouts: {{idle_keepalive: 10m}}
         time.sleep(1.0)
         after = rss_kib(edge.pid)
         kind = "plaintext" if a.plaintext else "TLS"
-        print(f"{a.connections} idle keep-alive {kind} connections: RSS {before} KiB -> {after} KiB, "
+        print(f"{a.target}: {a.connections} idle keep-alive {kind} connections: RSS {before} KiB -> {after} KiB, "
               f"{(after - before) / a.connections:.2f} KiB per connection")
     finally:
         for s in conns:
