@@ -51,7 +51,6 @@ final class Exchange {
 
     init(downstream: Downstream) {
         self.downstream = downstream
-        bodyPrefix.reserveCapacity(512)
     }
 
     func reset() {

@@ -14,10 +14,9 @@ public struct HTTPFields {
     public private(set) var bytes: [UInt8] = []
     public private(set) var fields: [Field] = []
 
-    public init() {
-        bytes.reserveCapacity(1024)
-        fields.reserveCapacity(24)
-    }
+    /// Empty and unallocated: storage grows with the first message and is then kept (see
+    /// `removeAll`), so an idle connection holds only what its largest head needed.
+    public init() {}
 
     public var count: Int { fields.count }
     public var isEmpty: Bool { fields.isEmpty }
