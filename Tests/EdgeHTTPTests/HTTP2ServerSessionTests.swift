@@ -164,6 +164,8 @@ final class HTTP2ServerSessionTests: XCTestCase {
         XCTAssertTrue(response.body == expected, "payload bytes differ")
         XCTAssertTrue(response.endStream)
         XCTAssertTrue(pipe.serverErrors.isEmpty, "\(pipe.serverErrors)")
+        // Header and payload of a full frame fill one 16 KiB TLS record exactly, never 16 KiB + 9.
+        XCTAssertEqual(response.dataFrameLengths.max(), 16384 - 9, "\(response.dataFrameLengths)")
     }
 
     func testProduceStopsAtLimitAndReportsDrain() {

@@ -9,6 +9,8 @@ final class HTTP2TestClient {
         var headers: [(String, String)] = []
         var body: [UInt8] = []
         var endStream = false
+        /// Payload length of each DATA frame received, in order.
+        var dataFrameLengths: [Int] = []
         var closed = false
         var closeError: UInt32? = nil
         var rstReceived: UInt32? = nil
@@ -59,6 +61,7 @@ final class HTTP2TestClient {
             case NGHTTP2_PING.rawValue:
                 if hd.flags & UInt8(NGHTTP2_FLAG_ACK.rawValue) != 0 { client.pingAcks += 1 }
             case NGHTTP2_DATA.rawValue, NGHTTP2_HEADERS.rawValue:
+                if UInt32(hd.type) == NGHTTP2_DATA.rawValue { client.response(hd.stream_id).dataFrameLengths.append(hd.length) }
                 if hd.flags & UInt8(NGHTTP2_FLAG_END_STREAM.rawValue) != 0 { client.response(hd.stream_id).endStream = true }
             default: break
             }

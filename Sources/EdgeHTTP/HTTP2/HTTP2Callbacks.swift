@@ -248,7 +248,7 @@ extension HTTP2ServerSession {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
             return 0
         }
-        let n = min(available, length)
+        let n = min(available, length, HTTP2ServerSession.maxDataPayload)
         if n == available && body.isComplete {
             flags.pointee |= NGHTTP2_DATA_FLAG_EOF.rawValue
         }

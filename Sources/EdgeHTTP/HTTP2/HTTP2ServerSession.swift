@@ -158,6 +158,9 @@ public final class HTTP2ServerSession {
     var directSink: ((ByteView) -> Bool)?
     /// Payloads at least this big are sent without a copy into nghttp2's buffer.
     static let zeroCopyThreshold = 4096
+    /// A full DATA frame (9-byte header + payload) is exactly one 16 KiB TLS record. A 16 KiB
+    /// payload would need a second record (and a second write) for the last 9 bytes.
+    static let maxDataPayload = 16384 - 9
 
     private func reportDrained() {
         var i = 0
