@@ -259,26 +259,24 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     private func writePending() {
         guard !closed, canWrite else { return }
         while canWrite && !closed {
-            if outbound.readableBytes < HTTP2ClientConnection.outboundLimit {
-                do {
-                    try session.produce { chunk in gather(chunk) }
-                } catch {
-                    closeAfterFlush = true
+            // What is queued leaves first, so a large frame produced next can go out uncopied.
+            if !outbound.isEmpty {
+                switch writeQueued() {
+                case .drained: break
+                case .blocked: return
+                case .failed:
+                    closeNow()
+                    return
                 }
+            }
+            do {
+                try session.produce { chunk in gather(chunk) }
+            } catch {
+                closeAfterFlush = true
             }
             if outbound.isEmpty {
                 worker.bodyBuffers.reclaim(&outbound)
                 break
-            }
-            switch transport.write(outbound) {
-            case .count(let n):
-                outbound.moveReaderIndex(forwardBy: n)
-            case .wouldBlock:
-                canWrite = false
-                return
-            case .closed, .failed:
-                closeNow()
-                return
             }
         }
         guard !closed, canWrite else { return }
@@ -287,17 +285,46 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         }
     }
 
-    /// Takes one outbound chunk from nghttp2: small frames are gathered into one write; a large
-    /// one with nothing queued before it is written as it is. Returns false to stop producing.
-    private func gather(_ chunk: ByteView) -> Bool {
-        if outbound.isEmpty && chunk.count >= HTTP2ClientConnection.directWriteThreshold {
-            switch transport.writeNow(chunk) {
-            case .complete:
-                return true
-            case .blocked(let written):
+    private enum QueuedWrite { case drained, blocked, failed }
+
+    /// Writes the gathered frames until they are gone or the socket is full.
+    private func writeQueued() -> QueuedWrite {
+        while !outbound.isEmpty {
+            switch transport.write(outbound) {
+            case .count(let n):
+                outbound.moveReaderIndex(forwardBy: n)
+            case .wouldBlock:
                 canWrite = false
-                worker.bodyBuffers.lend(&outbound)
-                outbound.write(chunk.view(written..<chunk.count))
+                return .blocked
+            case .closed, .failed:
+                return .failed
+            }
+        }
+        return .drained
+    }
+
+    /// Takes one outbound chunk from nghttp2: small frames are gathered into one write; a large
+    /// one is written as it is once the frames gathered before it are out. Returns false to
+    /// stop producing (the socket is full or the gathered frames reached `outboundLimit`).
+    private func gather(_ chunk: ByteView) -> Bool {
+        if chunk.count >= HTTP2ClientConnection.directWriteThreshold {
+            switch outbound.isEmpty ? .drained : writeQueued() {
+            case .drained:
+                switch transport.writeNow(chunk) {
+                case .complete:
+                    return true
+                case .blocked(let written):
+                    canWrite = false
+                    worker.bodyBuffers.lend(&outbound)
+                    outbound.write(chunk.view(written..<chunk.count))
+                    return false
+                case .failed:
+                    closeAfterFlush = true
+                    return false
+                }
+            case .blocked:
+                // nghttp2 has handed the frame over: keep it behind the queued ones.
+                outbound.write(chunk)
                 return false
             case .failed:
                 closeAfterFlush = true

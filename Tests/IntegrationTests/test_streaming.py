@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 
+import h2.settings
 import httpx
 import pytest
 
@@ -211,5 +212,36 @@ def test_client_reset_h2_stream_releases_upstream(tls, edge_factory, raw_backend
         assert h2c.pump(lambda: h2c.done(sid2), 10)
         st = h2c.streams[sid2]
         assert st.status == 200 and json.loads(st.data)["id"] == 2
+    finally:
+        h2c.close()
+
+
+@pytest.mark.parametrize("tls", [True, False], ids=["tls", "h2c"])
+def test_h2_streams_to_a_slow_reader_arrive_whole(tls, edge_factory, raw_backend, cafile):
+    """Three 4 MiB responses on one HTTP/2 connection whose client does not read at first:
+    mcp-edge fills the socket, keeps the frames it could not write, and resumes on
+    writability. Each stream must arrive complete and parse as its own JSON-RPC result."""
+    edge = edge_factory({"raw": raw_backend.url()})
+    require_edge(edge)
+    h2c = H2Client(edge.port(tls), client_context(cafile) if tls else None, timeout=30)
+    try:
+        # Windows big enough that only the socket, not flow control, holds mcp-edge back.
+        h2c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 16 << 20})
+        h2c._flush()
+        sizes = {}
+        for request_id, size in ((1, 4 << 20), (2, (4 << 20) + 12345), (3, (4 << 20) + 777)):
+            body = json.dumps(jsonrpc("tools/call", request_id, {"name": "big"})).encode()
+            sid = h2c.request("POST", "/mcp", {"content-type": "application/json", "accept": ACCEPT_BOTH,
+                                               "x-raw-size": str(size)}, body)
+            sizes[sid] = (request_id, size)
+        time.sleep(1.0)  # let the socket fill while nobody reads
+        assert h2c.pump(lambda: all(h2c.done(sid) for sid in sizes), 60), \
+            {sid: len(h2c.streams[sid].data) for sid in sizes}
+        for sid, (request_id, size) in sizes.items():
+            st = h2c.streams[sid]
+            assert st.status == 200 and st.reset_code is None
+            msg = json.loads(st.data)
+            assert msg["id"] == request_id
+            assert len(st.data) >= size and set(msg["result"]["pad"]) == {"x"}
     finally:
         h2c.close()
