@@ -2,6 +2,9 @@
 #include "CEdgeShims.h"
 
 int cedge_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) { return accept4(fd, addr, len, flags); }
+#include <malloc.h>
+int cedge_malloc_trim(size_t pad) { return malloc_trim(pad); }
+
 #include <pthread.h>
 int cedge_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
 

@@ -56,4 +56,17 @@ public enum ProcessSignals {
         while sigwait(&signals, &number) != 0 {}
         return number == SIGHUP ? .reload : .terminate
     }
+
+    /// Waits for the next signal for at most `seconds`; nil when none came.
+    public static func wait(seconds: Int) -> Received? {
+        var signals = set()
+        var timeout = timespec(tv_sec: seconds, tv_nsec: 0)
+        while true {
+            let number = sigtimedwait(&signals, nil, &timeout)
+            if number == SIGHUP { return .reload }
+            if number > 0 { return .terminate }
+            if errno == EAGAIN { return nil }
+            // EINTR: another signal interrupted the wait; wait again (the timeout restarts).
+        }
+    }
 }

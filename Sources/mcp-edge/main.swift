@@ -43,8 +43,11 @@ struct Run: ParsableCommand {
         }
         print("mcp-edge: \(snapshot.workers) worker(s) running")
         fflush(stdout)
+        var shrinker = HeapShrinker()
         while true {
-            switch ProcessSignals.wait() {
+            switch ProcessSignals.wait(seconds: 2) {
+            case nil:
+                shrinker.check()
             case .terminate:
                 print("mcp-edge: draining")
                 fflush(stdout)

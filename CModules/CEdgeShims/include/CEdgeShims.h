@@ -26,6 +26,10 @@ uint64_t cedge_epoll_event_data(const struct epoll_event *ev);
 int cedge_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data);
 size_t cedge_epoll_event_size(void);
 
+/// glibc's malloc_trim(3) (<malloc.h> is not in Swift's Glibc module): returns freed heap pages
+/// of every arena to the kernel. Returns 1 when memory was released.
+int cedge_malloc_trim(size_t pad);
+
 /// accept4 is a GNU extension Swift's Glibc module does not export.
 int cedge_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 /// pthread_setname_np, also GNU-only.

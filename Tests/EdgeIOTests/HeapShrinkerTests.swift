@@ -1,0 +1,36 @@
+import XCTest
+@testable import EdgeIO
+
+final class HeapShrinkerTests: XCTestCase {
+    func testResidentSizeIsReadFromProc() {
+        let resident = HeapShrinker.residentBytes()
+        XCTAssertGreaterThan(resident, 1 << 20, "a Swift test process is bigger than 1 MiB")
+        // Touching 32 MiB shows up in the figure.
+        let block = UnsafeMutableRawPointer.allocate(byteCount: 32 << 20, alignment: 4096)
+        defer { block.deallocate() }
+        for page in stride(from: 0, to: 32 << 20, by: 4096) { block.storeBytes(of: 1, toByteOffset: page, as: UInt8.self) }
+        XCTAssertGreaterThan(HeapShrinker.residentBytes(), resident + (24 << 20))
+    }
+
+    func testFreedFragmentedHeapIsGivenBackOnlyAfterGrowth() {
+        var shrinker = HeapShrinker(growthTrigger: 8 << 20)
+        XCTAssertEqual(shrinker.check(), 0, "nothing grew since the shrinker started")
+        // 48 MiB in 16 KiB chunks, every 16th kept: glibc cannot trim the holes by itself.
+        var chunks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<(48 << 20) / (16 << 10) {
+            let chunk = UnsafeMutableRawPointer.allocate(byteCount: 16 << 10, alignment: 16)
+            for page in stride(from: 0, to: 16 << 10, by: 4096) { chunk.storeBytes(of: 7, toByteOffset: page, as: UInt8.self) }
+            chunks.append(chunk)
+        }
+        var kept: [UnsafeMutableRawPointer] = []
+        for (index, chunk) in chunks.enumerated() {
+            if index % 16 == 0 { kept.append(chunk) } else { chunk.deallocate() }
+        }
+        let before = HeapShrinker.residentBytes()
+        let released = shrinker.check()
+        XCTAssertGreaterThan(released, 16 << 20, "expected most of the freed 45 MiB back")
+        XCTAssertLessThan(HeapShrinker.residentBytes(), before - (16 << 20))
+        XCTAssertEqual(shrinker.check(), 0, "no new growth, no second trim")
+        for chunk in kept { chunk.deallocate() }
+    }
+}
