@@ -223,7 +223,7 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     /// Reads body bytes of known length straight into the client's buffer: no copy through ours.
     private func readBodyDirectly(into sink: HTTP2ResponseBody, remaining: Int, for exchange: Exchange) {
-        switch Socket.read(fd, into: &sink.buffer, max: remaining) {
+        switch Socket.read(fd, into: &sink.buffer, max: sink.readLimit(remaining: remaining)) {
         case .count(let n):
             loop.arm(timer, in: pool.settings.streamIdleTimeout)
             let more = exchange.downstream.responseBodyFilled(n, for: exchange)

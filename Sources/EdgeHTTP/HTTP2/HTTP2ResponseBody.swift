@@ -23,6 +23,18 @@ public final class HTTP2ResponseBody {
     /// Whether the producer should stop reading its upstream until `bodyDrained`.
     public var isAboveHighWaterMark: Bool { buffer.readableBytes >= highWaterMark }
 
+    /// How many bytes a producer reading straight into `buffer` should ask for, when `remaining`
+    /// bytes of the body are still to come: what fits, cut so the buffer ends on a full DATA
+    /// frame. A read that left 20 bytes over a frame boundary would send them as a frame (and
+    /// a TLS record) of their own, at full per-record cost to both ends.
+    public func readLimit(remaining: Int) -> Int {
+        let room = buffer.writableBytes
+        guard remaining > room else { return remaining }
+        let frame = HTTP2ServerSession.maxDataPayload
+        let aligned = (buffer.readableBytes + room) / frame * frame - buffer.readableBytes
+        return aligned > 0 ? aligned : room
+    }
+
     /// Empties the body for the next stream, keeping the allocation.
     func reset(lowWaterMark: Int, highWaterMark: Int) {
         buffer.clear()
