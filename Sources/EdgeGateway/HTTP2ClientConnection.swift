@@ -4,7 +4,7 @@ import EdgeIO
 /// A client speaking HTTP/2 (TLS with ALPN h2, or h2c with prior knowledge). Each stream is
 /// its own exchange; request bodies are acknowledged to the client (WINDOW_UPDATE) only once
 /// the upstream has taken them, so a slow backend slows the client instead of filling memory.
-final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2ServerSessionDelegate, DrainableConnection {
+final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2ServerSessionDelegate, HTTP2OutputSink, DrainableConnection {
     /// Per-stream state, reused through a free list.
     final class Stream {
         let exchange: Exchange
@@ -270,7 +270,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
                 }
             }
             do {
-                try session.produce { chunk in gather(chunk) }
+                try session.produce(to: self)
             } catch {
                 closeAfterFlush = true
             }
@@ -306,7 +306,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     /// Takes one outbound chunk from nghttp2: small frames are gathered into one write; a large
     /// one is written as it is once the frames gathered before it are out. Returns false to
     /// stop producing (the socket is full or the gathered frames reached `outboundLimit`).
-    private func gather(_ chunk: ByteView) -> Bool {
+    func take(_ chunk: ByteView) -> Bool {
         if chunk.count >= HTTP2ClientConnection.directWriteThreshold {
             switch outbound.isEmpty ? .drained : writeQueued() {
             case .drained:

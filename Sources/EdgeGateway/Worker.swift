@@ -12,7 +12,10 @@ public final class Worker {
     /// Read and write buffers lent to busy connections (idle ones hold none).
     let buffers = BufferPool()
     /// Larger buffers for HTTP/2 response bodies (sized so a body never grows: see `Stream`).
-    let bodyBuffers = BufferPool(bufferSize: 64 * 1024, maxFree: 256)
+    let bodyBuffers = BufferPool(bufferSize: 64 * 1024, maxFree: 1024)
+    /// Every few seconds: buffers that recent load did not need go back to the allocator.
+    private lazy var maintenanceTimer = LoopTimer { [unowned self] in self.maintain() }
+    static let maintenanceInterval: UInt64 = 5_000
     private var acceptors: [Acceptor] = []
     private(set) var connectionCount = 0
     private var connections: [ObjectIdentifier: DrainableConnection] = [:]
@@ -36,7 +39,14 @@ public final class Worker {
 
     /// Runs the loop on the calling thread until it is stopped.
     func run() {
+        loop.arm(maintenanceTimer, in: Worker.maintenanceInterval)
         loop.run()
+    }
+
+    private func maintain() {
+        buffers.releaseUnused()
+        bodyBuffers.releaseUnused()
+        loop.arm(maintenanceTimer, in: Worker.maintenanceInterval)
     }
 
     func connectionOpened() {

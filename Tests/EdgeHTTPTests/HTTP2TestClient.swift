@@ -211,15 +211,12 @@ struct HTTP2Pipe {
     /// Server to client once through the chunk sink (large DATA payloads come from the body
     /// buffer itself, not copied into nghttp2's).
     mutating func serverToClientBySink() -> Int {
-        var bytes: [UInt8] = []
+        let collector = ChunkCollector()
         do {
-            try server.produce { chunk in
-                bytes.append(chunk)
-                return true
-            }
+            try server.produce(to: collector)
         } catch let e as HTTP2SessionError { serverErrors.append(e) } catch {}
-        client.receive(bytes)
-        return bytes.count
+        client.receive(collector.bytes)
+        return collector.bytes.count
     }
 
     /// Both ways until quiet (bounded).
@@ -229,5 +226,14 @@ struct HTTP2Pipe {
             let b = serverToClient()
             if a == 0 && b == 0 { return }
         }
+    }
+}
+
+/// Collects what `produce(to:)` hands over, chunk after chunk.
+final class ChunkCollector: HTTP2OutputSink {
+    var bytes: [UInt8] = []
+    func take(_ chunk: ByteView) -> Bool {
+        bytes.append(chunk)
+        return true
     }
 }

@@ -56,4 +56,24 @@ final class BufferPoolTests: XCTestCase {
         pool.reclaim(&a); pool.reclaim(&b)
         XCTAssertEqual(pool.freeCount, 1, "at most maxFree are kept")
     }
+
+    func testBuffersUnusedForAPeriodAreReleased() {
+        let pool = BufferPool(bufferSize: 64, maxFree: 100)
+        var lent = (0..<10).map { _ in ByteBuffer() }
+        for i in lent.indices { pool.lend(&lent[i]) }
+        for i in lent.indices { pool.reclaim(&lent[i]) }
+        XCTAssertEqual(pool.freeCount, 10)
+        // The burst needed all ten: the first period keeps them (the list was empty at its low).
+        XCTAssertEqual(pool.releaseUnused(), 0)
+        // A quieter period needs three at once: the seven never lent are released.
+        for i in 0..<3 { pool.lend(&lent[i]) }
+        for i in 0..<3 { pool.reclaim(&lent[i]) }
+        XCTAssertEqual(pool.releaseUnused(), 7)
+        XCTAssertEqual(pool.freeCount, 3)
+        // An idle period releases the rest.
+        XCTAssertEqual(pool.releaseUnused(), 3)
+        XCTAssertEqual(pool.freeCount, 0)
+        pool.lend(&lent[0])
+        XCTAssertEqual(lent[0].capacity, 64, "lending still works from an empty list")
+    }
 }

@@ -283,11 +283,11 @@ extension HTTP2ServerSession {
         let start = body.buffer.readerIndex
         var more = true
         if body.buffer.prepend(frameHeader) {
-            more = body.buffer.withView(start - 9..<(start + length)) { sink($0) }
+            more = body.buffer.withView(start - 9..<(start + length)) { sink.take($0) }
             body.buffer.moveReaderIndex(forwardBy: 9)
         } else {
-            _ = sink(frameHeader)
-            more = body.buffer.withView(start..<(start + length)) { sink($0) }
+            _ = sink.take(frameHeader)
+            more = body.buffer.withView(start..<(start + length)) { sink.take($0) }
         }
         consumeBody(stream, body, length)
         // The sink is full (socket blocked): stop producing until it drains.

@@ -137,25 +137,24 @@ public final class HTTP2ServerSession {
     /// Hands outbound chunks to `sink` one at a time, straight from nghttp2's buffer (valid only
     /// during the call), until nghttp2 has nothing more or `sink` returns false. Lets the caller
     /// write large DATA frames to the socket without copying them first.
-    public func produce(_ sink: (ByteView) -> Bool) throws {
+    public func produce(to sink: HTTP2OutputSink) throws {
         try withExtendedLifetime(self) {
-            try withoutActuallyEscaping(sink) { sink in
-                // Large DATA payloads reach the sink from the response body itself (sendData).
-                directSink = sink
-                defer { directSink = nil }
-                while true {
-                    var data: UnsafePointer<UInt8>?
-                    let n = nghttp2_session_mem_send(session, &data)
-                    if n < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: n)) }
-                    if n == 0 || !sink(ByteView(start: data, count: n)) { break }
-                }
+            // Large DATA payloads reach the sink from the response body itself (sendData).
+            directSink = sink
+            defer { directSink = nil }
+            while true {
+                var data: UnsafePointer<UInt8>?
+                let n = nghttp2_session_mem_send(session, &data)
+                if n < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: n)) }
+                if n == 0 || !sink.take(ByteView(start: data, count: n)) { break }
             }
             if !drainedStreams.isEmpty { reportDrained() }
         }
     }
 
-    /// The sink of the `produce` call in progress (see `sendData`).
-    var directSink: ((ByteView) -> Bool)?
+    /// The sink of the `produce(to:)` call in progress (see `sendData`). An object rather than
+    /// a closure: storing a closure would allocate a context on every call.
+    var directSink: HTTP2OutputSink?
     /// Payloads at least this big are sent without a copy into nghttp2's buffer.
     static let zeroCopyThreshold = 4096
     /// A full DATA frame (9-byte header + payload) is exactly one 16 KiB TLS record. A 16 KiB

@@ -31,3 +31,10 @@ public protocol HTTP2ServerSessionDelegate: AnyObject {
 extension HTTP2ServerSessionDelegate {
     public func http2(_ session: HTTP2ServerSession, bodyDrained stream: Int32) {}
 }
+
+/// Where `HTTP2ServerSession.produce(to:)` puts outbound bytes, one chunk at a time.
+public protocol HTTP2OutputSink: AnyObject {
+    /// Takes a chunk, valid only during the call. Returns false to stop producing (the socket
+    /// is full, or enough is gathered); a chunk already handed over counts as taken.
+    func take(_ chunk: ByteView) -> Bool
+}
