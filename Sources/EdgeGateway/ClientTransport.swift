@@ -7,6 +7,11 @@ final class ClientTransport {
     let fd: Int32
     let tls: TLSConnection?
 
+    /// Whether OpenSSL may hold record buffers: true after any read or write, false once freed.
+    private var tlsBuffersHeld = true
+    /// Loop time of the last `becameQuiet`.
+    private var lastQuiet: UInt64 = 0
+
     init(fd: Int32, tls: TLSConnection?) {
         self.fd = fd
         self.tls = tls
@@ -14,8 +19,24 @@ final class ClientTransport {
 
     var isTLS: Bool { tls != nil }
 
+    /// The connection has nothing in flight. One that was also quiet a second ago (sporadic
+    /// traffic, or a keep-alive connection after its first request) frees its TLS record
+    /// buffers now; a busy one keeps them, since freeing and reallocating 34 KiB around every
+    /// request costs more than it saves, until the worker's sweep finds it still quiet.
+    func becameQuiet(now: UInt64) {
+        if now &- lastQuiet >= 1000 { releaseTLSBuffers() }
+        lastQuiet = now
+    }
+
+    /// Frees OpenSSL's record buffers if it holds any and nothing is half done.
+    func releaseTLSBuffers() {
+        guard tlsBuffersHeld, let tls, tls.releaseBuffers() else { return }
+        tlsBuffersHeld = false
+    }
+
     func read(into buffer: inout ByteBuffer) -> IOResult {
         guard let tls else { return Socket.read(fd, into: &buffer) }
+        tlsBuffersHeld = true
         switch tls.read(into: &buffer) {
         case .bytes(let n): return .count(n)
         case .wantRead, .wantWrite: return .wouldBlock
@@ -39,6 +60,7 @@ final class ClientTransport {
 
     func write(_ buffer: ByteBuffer) -> IOResult {
         guard let tls else { return Socket.write(fd, from: buffer) }
+        tlsBuffersHeld = true
         switch tls.write(buffer) {
         case .written(let n): return .count(n)
         case .wantWrite, .wantRead: return .wouldBlock
@@ -50,6 +72,7 @@ final class ClientTransport {
     /// Writes borrowed bytes (a response body straight from the upstream's buffer).
     func write(_ view: ByteView) -> IOResult {
         guard let tls else { return Socket.write(fd, from: view) }
+        tlsBuffersHeld = true
         switch tls.write(view) {
         case .written(let n): return .count(n)
         case .wantWrite, .wantRead: return .wouldBlock

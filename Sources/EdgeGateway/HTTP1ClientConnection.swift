@@ -70,12 +70,22 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                 process()
             case .wouldBlock:
                 canRead = false
+                if isQuiet { transport.becameQuiet(now: loop.now) }
             case .closed, .failed:
                 canRead = false
                 clientGone()
                 return
             }
         }
+    }
+
+    /// Between requests with nothing buffered either way.
+    private var isQuiet: Bool {
+        state == .head && !responseInProgress && inbound.isEmpty && outbound.isEmpty
+    }
+
+    func releaseIdleMemory() {
+        if isQuiet { transport.releaseTLSBuffers() }
     }
 
     // MARK: Requests
@@ -347,6 +357,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             return
         }
         if wasFull && exchange.isActive { exchange.resumeResponse() }
+        if isQuiet && !canRead { transport.becameQuiet(now: loop.now) }
     }
 
     // MARK: Closing

@@ -276,6 +276,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
             }
             if outbound.isEmpty {
                 worker.bodyBuffers.reclaim(&outbound)
+                if streams.isEmpty { transport.becameQuiet(now: loop.now) }
                 break
             }
         }
@@ -337,6 +338,10 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     }
 
     // MARK: Closing
+
+    func releaseIdleMemory() {
+        if streams.isEmpty && outbound.isEmpty { transport.releaseTLSBuffers() }
+    }
 
     func drain() {
         session.shutdownGracefully()

@@ -13,9 +13,11 @@ public final class Worker {
     let buffers = BufferPool()
     /// Larger buffers for HTTP/2 response bodies (sized so a body never grows: see `Stream`).
     let bodyBuffers = BufferPool(bufferSize: 64 * 1024, maxFree: 1024)
-    /// Every few seconds: buffers that recent load did not need go back to the allocator.
+    /// Every second: quiet connections free their TLS buffers; every fifth, pooled buffers
+    /// that recent load did not need go back to the allocator.
     private lazy var maintenanceTimer = LoopTimer { [unowned self] in self.maintain() }
-    static let maintenanceInterval: UInt64 = 5_000
+    private var maintenanceTicks = 0
+    static let maintenanceInterval: UInt64 = 1_000
     private var acceptors: [Acceptor] = []
     private(set) var connectionCount = 0
     private var connections: [ObjectIdentifier: DrainableConnection] = [:]
@@ -44,8 +46,12 @@ public final class Worker {
     }
 
     private func maintain() {
-        buffers.releaseUnused()
-        bodyBuffers.releaseUnused()
+        for connection in connections.values { connection.releaseIdleMemory() }
+        maintenanceTicks += 1
+        if maintenanceTicks % 5 == 0 {
+            buffers.releaseUnused()
+            bodyBuffers.releaseUnused()
+        }
         loop.arm(maintenanceTimer, in: Worker.maintenanceInterval)
     }
 

@@ -91,6 +91,12 @@ public final class TLSConnection {
         return inet_pton(AF_INET, name, &address) == 1 || inet_pton(AF_INET6, name, &address) == 1
     }
 
+    /// Frees the record buffers (about 34 KiB) of a quiet connection; OpenSSL allocates them
+    /// again at the next read or write. False while a record is half read or half written.
+    public func releaseBuffers() -> Bool {
+        SSL_free_buffers(ssl) == 1
+    }
+
     // MARK: Handshake, read, write, shutdown
 
     /// Advances the handshake. `.done` once complete (and on every later call).
