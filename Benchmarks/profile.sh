@@ -8,7 +8,8 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 bench=${BENCH_DIR:-$root/../shared/bench}
 work=$(mktemp -d /tmp/mcp-edge-profile.XXXX)
 trap 'kill $(jobs -p) 2>/dev/null || true; wait 2>/dev/null || true' EXIT
-(cd "$root" && swift build -c release --static-swift-stdlib >/dev/null)
+# Clean release build: see run-bench.sh (stale cross-module inlining in incremental builds).
+(cd "$root" && { [ ! -e .build/release ] || rm -rf "$(readlink -f .build/release)"; } && swift build -c release --static-swift-stdlib >/dev/null)
 cp "$root/.build/release/mcp-edge" "$work/mcp-edge" && strip --strip-debug "$work/mcp-edge"
 cc -O2 -o "$work/backend" "$bench/backend.c"
 sh "$bench/certs.sh" "$work"

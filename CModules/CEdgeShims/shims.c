@@ -4,6 +4,10 @@
 int cedge_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags) { return accept4(fd, addr, len, flags); }
 #include <malloc.h>
 int cedge_malloc_trim(size_t pad) { return malloc_trim(pad); }
+size_t cedge_malloc_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+}
 
 #include <pthread.h>
 int cedge_set_thread_name(const char *name) { return pthread_setname_np(pthread_self(), name); }
@@ -19,6 +23,8 @@ int cedge_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
 }
 
 long cedge_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
+long cedge_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(ssl, mode); }
+long cedge_SSL_clear_mode(SSL *ssl, long mode) { return SSL_clear_mode(ssl, mode); }
 long cedge_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options) { return (long)SSL_CTX_set_options(ctx, options); }
 int cedge_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) { return SSL_CTX_set_min_proto_version(ctx, version); }
 long cedge_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }

@@ -7,10 +7,10 @@ final class ClientTransport {
     let fd: Int32
     let tls: TLSConnection?
 
-    /// Whether OpenSSL may hold record buffers: true after any read or write, false once freed.
-    private var tlsBuffersHeld = true
-    /// Loop time of the last `becameQuiet`.
-    private var lastQuiet: UInt64 = 0
+    /// Whether OpenSSL frees its record buffers whenever they empty (the context's default).
+    private var releasesWhenEmpty = true
+    /// Loop time of the last `requestFinished`.
+    private var lastFinished: UInt64 = 0
 
     init(fd: Int32, tls: TLSConnection?) {
         self.fd = fd
@@ -19,24 +19,28 @@ final class ClientTransport {
 
     var isTLS: Bool { tls != nil }
 
-    /// The connection has nothing in flight. One that was also quiet a second ago (sporadic
-    /// traffic, or a keep-alive connection after its first request) frees its TLS record
-    /// buffers now; a busy one keeps them, since freeing and reallocating 34 KiB around every
-    /// request costs more than it saves, until the worker's sweep finds it still quiet.
-    func becameQuiet(now: UInt64) {
-        if now &- lastQuiet >= 1000 { releaseTLSBuffers() }
-        lastQuiet = now
+    /// A request was answered. TLS connections start out freeing their record buffers (34 KiB)
+    /// whenever they empty, which suits handshakes and sporadic requests; a connection that
+    /// finishes requests less than a second apart keeps them instead, until the worker's sweep
+    /// finds it quiet (`releaseIdleTLSBuffers`).
+    func requestFinished(now: UInt64) {
+        if releasesWhenEmpty, let tls, now &- lastFinished < 1000 {
+            tls.setReleasesBuffersWhenEmpty(false)
+            releasesWhenEmpty = false
+        }
+        lastFinished = now
     }
 
-    /// Frees OpenSSL's record buffers if it holds any and nothing is half done.
-    func releaseTLSBuffers() {
-        guard tlsBuffersHeld, let tls, tls.releaseBuffers() else { return }
-        tlsBuffersHeld = false
+    /// For a connection with nothing in flight: frees the record buffers a busy spell kept and
+    /// goes back to freeing them whenever they empty.
+    func releaseIdleTLSBuffers() {
+        guard !releasesWhenEmpty, let tls, tls.releaseBuffers() else { return }
+        tls.setReleasesBuffersWhenEmpty(true)
+        releasesWhenEmpty = true
     }
 
     func read(into buffer: inout ByteBuffer) -> IOResult {
         guard let tls else { return Socket.read(fd, into: &buffer) }
-        tlsBuffersHeld = true
         switch tls.read(into: &buffer) {
         case .bytes(let n): return .count(n)
         case .wantRead, .wantWrite: return .wouldBlock
@@ -60,7 +64,6 @@ final class ClientTransport {
 
     func write(_ buffer: ByteBuffer) -> IOResult {
         guard let tls else { return Socket.write(fd, from: buffer) }
-        tlsBuffersHeld = true
         switch tls.write(buffer) {
         case .written(let n): return .count(n)
         case .wantWrite, .wantRead: return .wouldBlock
@@ -72,7 +75,6 @@ final class ClientTransport {
     /// Writes borrowed bytes (a response body straight from the upstream's buffer).
     func write(_ view: ByteView) -> IOResult {
         guard let tls else { return Socket.write(fd, from: view) }
-        tlsBuffersHeld = true
         switch tls.write(view) {
         case .written(let n): return .count(n)
         case .wantWrite, .wantRead: return .wouldBlock

@@ -70,7 +70,6 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                 process()
             case .wouldBlock:
                 canRead = false
-                if isQuiet { transport.becameQuiet(now: loop.now) }
             case .closed, .failed:
                 canRead = false
                 clientGone()
@@ -85,7 +84,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     func releaseIdleMemory() {
-        if isQuiet { transport.releaseTLSBuffers() }
+        if isQuiet { transport.releaseIdleTLSBuffers() }
     }
 
     // MARK: Requests
@@ -278,6 +277,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
 
     private func completeResponse() {
         responseInProgress = false
+        transport.requestFinished(now: loop.now)
         if worker.isDraining { keepAlive = false }
         exchange.reset()
         queueFlush()
@@ -357,7 +357,6 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             return
         }
         if wasFull && exchange.isActive { exchange.resumeResponse() }
-        if isQuiet && !canRead { transport.becameQuiet(now: loop.now) }
     }
 
     // MARK: Closing

@@ -167,6 +167,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
 
     func http2(_ session: HTTP2ServerSession, didCloseStream id: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(forKey: id) else { return }
+        transport.requestFinished(now: loop.now)
         if stream.exchange.isActive { stream.exchange.abort() }
         stream.exchange.reset()
         stream.body.buffer.clear()
@@ -276,7 +277,6 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
             }
             if outbound.isEmpty {
                 worker.bodyBuffers.reclaim(&outbound)
-                if streams.isEmpty { transport.becameQuiet(now: loop.now) }
                 break
             }
         }
@@ -340,7 +340,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     // MARK: Closing
 
     func releaseIdleMemory() {
-        if streams.isEmpty && outbound.isEmpty { transport.releaseTLSBuffers() }
+        if streams.isEmpty && outbound.isEmpty { transport.releaseIdleTLSBuffers() }
     }
 
     func drain() {

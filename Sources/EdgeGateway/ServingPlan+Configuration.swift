@@ -38,7 +38,7 @@ extension ServingPlan {
                 let files = tls.allCertificates.map { TLSCertificateFiles(certificatePath: $0.certificate, keyPath: $0.key) }
                 let alpn = tls.alpn.compactMap { ALPNProtocol(wireName: $0) }
                 do {
-                    context = try TLSServerContext(certificates: files, alpn: alpn)
+                    context = try TLSServerContext(certificates: files, alpn: alpn, releaseBuffers: true)
                 } catch {
                     throw PlanError(description: "listener \(listener.name): \(error)")
                 }

@@ -5,32 +5,40 @@ import Glibc
 
 /// Gives freed heap memory back to the kernel after a burst. glibc keeps what connections freed
 /// (it trims only the top of each arena), so after a storm of 1 000 TLS handshakes the
-/// resident size stays near the peak although a tenth of it is in use. Called from the main
-/// thread every few seconds; it trims only when the resident size grew by `growthTrigger`
-/// since the last trim, so a steady load is not made to fault its pages back in.
+/// resident size stays near the peak although a fraction of it is in use.
+///
+/// Called from the main thread every few seconds. It watches the slack: resident bytes not
+/// explained by heap bytes in use. Under steady load the slack stays put and nothing happens;
+/// when a burst ends, in-use bytes fall while resident bytes do not, and once the slack has
+/// grown by `growthTrigger` since the last trim, `malloc_trim` hands the free pages back.
 public struct HeapShrinker {
-    /// Resident growth (bytes) since the last trim that makes the next check trim.
+    /// Slack growth (bytes) since the last trim that makes the next check trim.
     public var growthTrigger: Int
-    private var residentAfterLastTrim: Int
+    private var slackAfterLastTrim: Int
 
     public init(growthTrigger: Int = 8 << 20) {
         self.growthTrigger = growthTrigger
-        residentAfterLastTrim = HeapShrinker.residentBytes()
+        slackAfterLastTrim = HeapShrinker.slack()
     }
 
-    /// Trims if the process grew enough since the last trim. Returns the bytes released.
+    /// Trims if the slack grew enough since the last trim. Returns the resident bytes released.
     @discardableResult
     public mutating func check() -> Int {
-        let resident = HeapShrinker.residentBytes()
-        if resident < residentAfterLastTrim {
-            residentAfterLastTrim = resident  // memory came back by itself: new baseline
+        let slack = HeapShrinker.slack()
+        if slack < slackAfterLastTrim {
+            slackAfterLastTrim = slack  // memory came back by itself, or moved into use
             return 0
         }
-        guard resident - residentAfterLastTrim >= growthTrigger else { return 0 }
+        guard slack - slackAfterLastTrim >= growthTrigger else { return 0 }
+        let before = HeapShrinker.residentBytes()
         _ = cedge_malloc_trim(0)
-        let after = HeapShrinker.residentBytes()
-        residentAfterLastTrim = after
-        return max(0, resident - after)
+        slackAfterLastTrim = HeapShrinker.slack()
+        return max(0, before - HeapShrinker.residentBytes())
+    }
+
+    /// Resident bytes minus heap bytes in use.
+    static func slack() -> Int {
+        residentBytes() - Int(cedge_malloc_in_use())
     }
 
     /// The process's resident set size, from /proc/self/statm (0 where it cannot be read).

@@ -97,6 +97,17 @@ public final class TLSConnection {
         SSL_free_buffers(ssl) == 1
     }
 
+    /// Whether OpenSSL frees the record buffers after every read and write that empties them
+    /// (`SSL_MODE_RELEASE_BUFFERS`; the context's setting until changed here). Right for a
+    /// connection that waits more than it works; a busy one would allocate 34 KiB per request.
+    public func setReleasesBuffersWhenEmpty(_ on: Bool) {
+        if on {
+            _ = cedge_SSL_set_mode(ssl, cedge_SSL_MODE_RELEASE_BUFFERS())
+        } else {
+            _ = cedge_SSL_clear_mode(ssl, cedge_SSL_MODE_RELEASE_BUFFERS())
+        }
+    }
+
     // MARK: Handshake, read, write, shutdown
 
     /// Advances the handshake. `.done` once complete (and on every later call).

@@ -54,9 +54,8 @@ public final class TLSServerContext {
     ///     OpenSSL's two: HTTP/2 and MCP clients keep one connection, and each ticket costs an
     ///     encryption and a record.
     ///   - releaseBuffers: `SSL_MODE_RELEASE_BUFFERS`: record buffers freed after every read
-    ///     and write that empties them (two 17 KiB allocations per request on a busy
-    ///     connection). mcp-edge leaves it off and frees the buffers of quiet connections
-    ///     itself (`TLSConnection.releaseBuffers`).
+    ///     and write that empties them. Right for handshakes and idle connections; a busy
+    ///     connection can turn it off for itself (`TLSConnection.setReleasesBuffersWhenEmpty`).
     public init(certificates: [TLSCertificateFiles],
                 alpn: [ALPNProtocol] = [.h2, .http11],
                 sessionCacheSize: Int = 20480,

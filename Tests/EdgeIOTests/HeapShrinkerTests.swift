@@ -12,6 +12,19 @@ final class HeapShrinkerTests: XCTestCase {
         XCTAssertGreaterThan(HeapShrinker.residentBytes(), resident + (24 << 20))
     }
 
+    func testMemoryInUseIsNotSlack() {
+        var shrinker = HeapShrinker(growthTrigger: 8 << 20)
+        // 32 MiB allocated and touched, still in use: resident grows, slack does not.
+        var chunks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<(32 << 20) / (16 << 10) {
+            let chunk = UnsafeMutableRawPointer.allocate(byteCount: 16 << 10, alignment: 16)
+            for page in stride(from: 0, to: 16 << 10, by: 4096) { chunk.storeBytes(of: 7, toByteOffset: page, as: UInt8.self) }
+            chunks.append(chunk)
+        }
+        XCTAssertEqual(shrinker.check(), 0, "memory in use is not trimmed")
+        for chunk in chunks { chunk.deallocate() }
+    }
+
     func testFreedFragmentedHeapIsGivenBackOnlyAfterGrowth() {
         var shrinker = HeapShrinker(growthTrigger: 8 << 20)
         XCTAssertEqual(shrinker.check(), 0, "nothing grew since the shrinker started")
@@ -28,6 +41,7 @@ final class HeapShrinkerTests: XCTestCase {
         }
         let before = HeapShrinker.residentBytes()
         let released = shrinker.check()
+        XCTAssertGreaterThan(released, 0)
         XCTAssertGreaterThan(released, 16 << 20, "expected most of the freed 45 MiB back")
         XCTAssertLessThan(HeapShrinker.residentBytes(), before - (16 << 20))
         XCTAssertEqual(shrinker.check(), 0, "no new growth, no second trim")

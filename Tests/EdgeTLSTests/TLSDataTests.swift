@@ -25,6 +25,20 @@ final class TLSDataTests: XCTestCase {
         }
     }
 
+    func testRecordBuffersCanBeFreedBetweenMessagesAndComeBack() {
+        let request = Array("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}".utf8)
+        for releaseWhenEmpty in [false, true, false] {
+            pair.server.setReleasesBuffersWhenEmpty(releaseWhenEmpty)
+            XCTAssertEqual(pair.transfer(request, from: pair.client, to: pair.server).received, request)
+            XCTAssertEqual(pair.transfer(request, from: pair.server, to: pair.client).received, request)
+            // Nothing half read or written: the buffers go, and the next message brings them back.
+            XCTAssertTrue(pair.server.releaseBuffers())
+            XCTAssertTrue(pair.server.releaseBuffers(), "freeing freed buffers is harmless")
+        }
+        let big = Self.payload(100_000)
+        XCTAssertEqual(pair.transfer(big, from: pair.server, to: pair.client).received, big)
+    }
+
     func testSmallMessagesRoundTripBothWays() {
         let request = Array("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}".utf8)
         XCTAssertEqual(pair.transfer(request, from: pair.client, to: pair.server).received, request)

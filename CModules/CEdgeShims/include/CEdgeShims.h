@@ -29,6 +29,8 @@ size_t cedge_epoll_event_size(void);
 /// glibc's malloc_trim(3) (<malloc.h> is not in Swift's Glibc module): returns freed heap pages
 /// of every arena to the kernel. Returns 1 when memory was released.
 int cedge_malloc_trim(size_t pad);
+/// Heap bytes allocated and not yet freed, in every arena and in mmap'd chunks (mallinfo2).
+size_t cedge_malloc_in_use(void);
 
 /// accept4 is a GNU extension Swift's Glibc module does not export.
 int cedge_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
@@ -37,6 +39,8 @@ int cedge_set_thread_name(const char *name);
 
 // OpenSSL macros.
 long cedge_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
+long cedge_SSL_set_mode(SSL *ssl, long mode);
+long cedge_SSL_clear_mode(SSL *ssl, long mode);
 long cedge_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options);
 int cedge_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
 long cedge_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode);
