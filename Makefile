@@ -64,6 +64,8 @@ bench: deps build
 	$(ROOT)/Benchmarks/run-bench.sh --rounds 3
 	python3 $(ROOT)/Benchmarks/idle_connections.py --connections 10000 --plaintext
 	python3 $(ROOT)/Benchmarks/idle_connections.py --connections 10000
+	python3 $(ROOT)/Benchmarks/idle_connections.py --connections 10000 --target nginx
+	python3 $(ROOT)/Benchmarks/idle_connections.py --connections 10000 --target haproxy
 	cd $(ROOT)/Benchmarks/Micro && $(SWIFT) package --scratch-path .build-micro benchmark
 
 clean:
