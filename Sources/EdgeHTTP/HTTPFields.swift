@@ -49,6 +49,16 @@ public struct HTTPFields {
         finishAppend(nameStart, valueStart)
     }
 
+    /// Appends a field whose name and value lie in `source` (an HTTP/1.1 head): two copies
+    /// without slices, then the name is lower-cased in place.
+    public mutating func append(from source: [UInt8], name: Range<Int>, value: Range<Int>) {
+        let nameStart = bytes.count
+        ByteScan.append(source, name, to: &bytes)
+        let valueStart = bytes.count
+        ByteScan.append(source, value, to: &bytes)
+        finishAppend(nameStart, valueStart)
+    }
+
     /// Appends a field from borrowed bytes (an nghttp2 header callback).
     public mutating func append(name: ByteView, value: ByteView) {
         let nameStart = bytes.count

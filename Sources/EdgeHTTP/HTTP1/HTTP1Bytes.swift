@@ -1,3 +1,5 @@
+import EdgeIO
+
 /// Byte classes and small comparisons shared by the HTTP/1.1 parsers and serializers.
 /// Everything works on `[UInt8]` by index: no `String`, no allocation.
 enum HTTP1Bytes {
@@ -33,6 +35,10 @@ enum HTTP1Bytes {
 
     @inline(__always)
     static func isOWS(_ b: UInt8) -> Bool { b == sp || b == htab }
+
+    /// `isTokenChar` and `isFieldValueChar` as tables, for `ByteScan.firstIndex(notIn:)`.
+    static let tokenSet = ByteSet(isTokenChar)
+    static let fieldValueSet = ByteSet(isFieldValueChar)
 
     @inline(__always)
     static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }

@@ -1,3 +1,5 @@
+import EdgeIO
+
 /// Parses the field lines of a head whose line endings `HTTP1HeadScanner` already checked,
 /// appends each field to an `HTTPFields`, and collects what framing depends on: Host,
 /// Content-Length, Transfer-Encoding, Connection, Expect. Shared by both parsers.
@@ -21,36 +23,19 @@ struct HTTP1FieldLineParser {
             if fields.count >= limits.maxHeaderCount { return .tooManyFields }
             let first = bytes[p]
             if HTTP1Bytes.isOWS(first) { return .obsFold }
-            // name
-            var i = p
-            while true {
-                let b = bytes[i]
-                if b == HTTP1Bytes.colon { break }
-                if HTTP1Bytes.isOWS(b) {
-                    return i > p ? .whitespaceBeforeColon : .invalidFieldName
-                }
-                guard HTTP1Bytes.isTokenChar(b) else { return .invalidFieldName }
-                i += 1
+            // name: token bytes up to the colon
+            let i = ByteScan.firstIndex(notIn: HTTP1Bytes.tokenSet, in: bytes, from: p, to: end)
+            guard i < end, bytes[i] == HTTP1Bytes.colon else {
+                return i > p && HTTP1Bytes.isOWS(bytes[i]) ? .whitespaceBeforeColon : .invalidFieldName
             }
             if i == p { return .invalidFieldName }
             let name = p..<i
-            // value: up to CR, OWS trimmed
-            // One pass finds the line's CR (the scanner guarantees it ends the line) and checks
-            // every value byte: HTAB, SP, VCHAR or obs-text.
-            var lineEnd = i + 1
-            while true {
-                let b = bytes[lineEnd]
-                if b >= 0x20 {
-                    if b == 0x7f { return .invalidFieldValue }
-                } else if b == HTTP1Bytes.cr {
-                    break
-                } else if b != HTTP1Bytes.htab {
-                    return .invalidFieldValue
-                }
-                lineEnd += 1
-            }
+            // value: up to CR, OWS trimmed. One pass finds the line's CR (the scanner guarantees
+            // it ends the line) and checks every value byte: HTAB, SP, VCHAR or obs-text.
+            let lineEnd = ByteScan.firstIndex(notIn: HTTP1Bytes.fieldValueSet, in: bytes, from: i + 1, to: end)
+            guard lineEnd < end, bytes[lineEnd] == HTTP1Bytes.cr else { return .invalidFieldValue }
             let value = HTTP1Bytes.trimmingOWS(bytes, (i + 1)..<lineEnd)
-            fields.append(name: bytes[name], value: bytes[value])
+            fields.append(from: bytes, name: name, value: value)
             if let error = note(fields.fields[fields.count - 1].known, bytes, value) { return error }
             p = lineEnd + 2
         }
