@@ -38,7 +38,11 @@ final class Exchange {
     var responseStarted = false
     var isJSONRequest = false
     /// The serialised request while it waits for a free upstream connection (pool at its cap).
-    var queued: ByteBuffer?
+    /// Storage is lent by the worker's pool only while waiting, so an idle connection (or a
+    /// spare HTTP/2 stream) holds none.
+    var queued = ByteBuffer()
+    /// Where `queued` storage comes from (the worker's buffer pool, set when first queued).
+    private var queueBuffers: BufferPool?
     var isQueued = false
     var requestMethod: HTTPMethod = .get
     /// A response to HEAD carries no body, whatever its head says.
@@ -62,7 +66,8 @@ final class Exchange {
         responseStarted = false
         isJSONRequest = false
         isQueued = false
-        queued?.clear()
+        queued.clear()
+        queueBuffers?.reclaim(&queued)
         requestBodyBytes = 0
         pendingFailure = nil
     }
@@ -87,9 +92,9 @@ final class Exchange {
             connection.begin(self, head: head, bodyLength: bodyLength, clientAddress: clientAddress, tls: tls)
         case .atCapacity:
             // Serialise now (the client's head is reused for its next request) and wait.
-            if queued == nil { queued = ByteBuffer(capacity: 4096) }
+            lendQueueStorage(from: pool)
             UpstreamConnection.writeRequestHead(head, target: target, bodyLength: bodyLength,
-                                                clientAddress: clientAddress, tls: tls, into: &queued!)
+                                                clientAddress: clientAddress, tls: tls, into: &queued)
             isQueued = true
             pool.enqueue(self)
         case .failed:
@@ -116,8 +121,8 @@ final class Exchange {
             upstream = connection
             connection.begin(self, queued: &request)
         case .atCapacity:
-            if queued == nil { queued = ByteBuffer(capacity: 4096) }
-            queued!.write(contentsOf: request.readableSlice)
+            lendQueueStorage(from: pool)
+            queued.write(contentsOf: request.readableSlice)
             request.clear()
             isQueued = true
             pool.enqueue(self)
@@ -126,11 +131,17 @@ final class Exchange {
         }
     }
 
+    private func lendQueueStorage(from pool: UpstreamPool) {
+        if queueBuffers == nil { queueBuffers = pool.buffers }
+        pool.buffers.lend(&queued)
+    }
+
     /// The pool has a connection for this queued exchange.
     func attach(_ connection: UpstreamConnection) {
         isQueued = false
         upstream = connection
-        connection.begin(self, queued: &queued!)
+        connection.begin(self, queued: &queued)
+        queueBuffers?.reclaim(&queued)
         downstream.requestBodyDrained(for: self)
     }
 
@@ -152,8 +163,8 @@ final class Exchange {
         }
         guard let upstream else {
             guard isQueued else { return true }
-            UpstreamConnection.writeBody(bytes, chunked: requestChunked, into: &queued!)
-            return queued!.readableBytes < Exchange.requestHighWater
+            UpstreamConnection.writeBody(bytes, chunked: requestChunked, into: &queued)
+            return queued.readableBytes < Exchange.requestHighWater
         }
         return upstream.queueBody(bytes, chunked: requestChunked) < Exchange.requestHighWater
     }
@@ -168,7 +179,7 @@ final class Exchange {
         if let upstream {
             upstream.endRequest(chunked: requestChunked)
         } else if isQueued && requestChunked {
-            HTTP1ChunkWriter.writeLastChunk(into: &queued!)
+            HTTP1ChunkWriter.writeLastChunk(into: &queued)
         }
     }
 
