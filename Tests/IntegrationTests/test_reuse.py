@@ -100,3 +100,34 @@ def test_request_on_a_stale_pooled_connection_is_replayed(edge_factory):
         assert len(backend.requests) == 5
     finally:
         backend.stop()
+
+
+def test_tls_keepalive_connection_survives_buffer_release(edge_factory, raw_backend, cafile):
+    """A busy TLS keep-alive connection keeps OpenSSL's record buffers; when it goes quiet the
+    worker's once-a-second sweep frees them. Requests before, between and after must all work,
+    over HTTP/1.1 and HTTP/2."""
+    import time
+
+    import httpx
+
+    from helpers.wire import client_context
+
+    edge = edge_factory({"raw": raw_backend.url()}, workers=1)
+    require_edge(edge)
+    for http2 in (False, True):
+        with httpx.Client(verify=client_context(cafile), http2=http2, timeout=15) as client:
+            url = edge.url("/mcp", tls=True)
+
+            def call(i: int) -> None:
+                r = client.post(url, content=json.dumps(jsonrpc("ping", i)),
+                                headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
+                assert r.status_code == 200 and r.json()["id"] == i, (http2, i, r.status_code)
+                assert r.http_version == ("HTTP/2" if http2 else "HTTP/1.1")
+
+            for i in range(5):      # busy: requests under a second apart
+                call(i)
+            time.sleep(2.5)         # quiet through at least two sweeps
+            for i in range(5, 10):  # the same connection, buffers allocated again
+                call(i)
+    conns, reqs, _ = raw_backend.snapshot()
+    assert len(reqs) == 20
