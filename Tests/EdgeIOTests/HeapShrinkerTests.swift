@@ -1,3 +1,4 @@
+import Glibc
 import XCTest
 @testable import EdgeIO
 
@@ -5,14 +6,24 @@ final class HeapShrinkerTests: XCTestCase {
     func testResidentSizeIsReadFromProc() {
         let resident = HeapShrinker.residentBytes()
         XCTAssertGreaterThan(resident, 1 << 20, "a Swift test process is bigger than 1 MiB")
-        // Touching 32 MiB shows up in the figure.
-        let block = UnsafeMutableRawPointer.allocate(byteCount: 32 << 20, alignment: 4096)
-        defer { block.deallocate() }
-        for page in stride(from: 0, to: 32 << 20, by: 4096) { block.storeBytes(of: 1, toByteOffset: page, as: UInt8.self) }
+        // Touching 32 MiB of fresh pages shows up in the figure. mmap, not malloc: the heap may
+        // hand back pages an earlier test freed but which are still resident.
+        let size = 32 << 20
+        guard let block = mmap(nil, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              block != MAP_FAILED else { return XCTFail("mmap failed") }
+        defer { munmap(block, size) }
+        for page in stride(from: 0, to: size, by: 4096) { block.storeBytes(of: 1, toByteOffset: page, as: UInt8.self) }
         XCTAssertGreaterThan(HeapShrinker.residentBytes(), resident + (24 << 20))
     }
 
+    /// Gives back whatever earlier tests freed, so each test starts from a trimmed heap.
+    private func trimNow() {
+        var trimmer = HeapShrinker(growthTrigger: 0)
+        trimmer.check()
+    }
+
     func testMemoryInUseIsNotSlack() {
+        trimNow()
         var shrinker = HeapShrinker(growthTrigger: 8 << 20)
         // 32 MiB allocated and touched, still in use: resident grows, slack does not.
         var chunks: [UnsafeMutableRawPointer] = []
@@ -26,6 +37,7 @@ final class HeapShrinkerTests: XCTestCase {
     }
 
     func testFreedFragmentedHeapIsGivenBackOnlyAfterGrowth() {
+        trimNow()
         var shrinker = HeapShrinker(growthTrigger: 8 << 20)
         XCTAssertEqual(shrinker.check(), 0, "nothing grew since the shrinker started")
         // 48 MiB in 16 KiB chunks, every 16th kept: glibc cannot trim the holes by itself.
