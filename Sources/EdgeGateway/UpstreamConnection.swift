@@ -30,7 +30,9 @@ final class UpstreamConnection: IOHandler, Flushable {
     var wasReused = false
     /// On a reused connection, the request bytes written so far, kept until the first response
     /// byte so the request can be replayed on a fresh connection (see `Exchange.retry`).
-    private var replay = ByteBuffer()
+    /// A plain array rather than a pooled buffer: a request is a few hundred bytes, and the
+    /// array keeps its capacity from request to request (no pool page held per request).
+    private var replay: [UInt8] = []
     private var replayable = false
     static let replayLimit = 64 * 1024
     private(set) lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
@@ -67,7 +69,7 @@ final class UpstreamConnection: IOHandler, Flushable {
     private func prepare(_ exchange: Exchange) {
         self.exchange = exchange
         pool.buffers.lend(&outbound)
-        replay.clear()
+        replay.removeAll(keepingCapacity: true)
         replayable = wasReused
         if state == .idle { state = .active }
         phase = .head
@@ -88,6 +90,7 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     /// Queues request body bytes; returns how many bytes wait to be written.
     func queueBody(_ bytes: ByteView, chunked: Bool) -> Int {
+        pool.buffers.lend(&outbound)
         UpstreamConnection.writeBody(bytes, chunked: chunked, into: &outbound)
         queueFlush()
         return outbound.readableBytes
@@ -95,6 +98,7 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     func endRequest(chunked: Bool) {
         if chunked {
+            pool.buffers.lend(&outbound)
             HTTP1ChunkWriter.writeLastChunk(into: &outbound)
             queueFlush()
         }
@@ -135,19 +139,25 @@ final class UpstreamConnection: IOHandler, Flushable {
                 return
             }
         }
+        // Written: the buffer goes back to the pool (lent again if more body comes), so a
+        // request waiting for its answer holds no buffer on the way out.
+        pool.buffers.reclaim(&outbound)
         if hadBacklog, let exchange { exchange.downstream.requestBodyDrained(for: exchange) }
     }
 
     private func keepForReplay(_ count: Int) {
-        guard replay.readableBytes + count <= UpstreamConnection.replayLimit else {
+        guard replay.count + count <= UpstreamConnection.replayLimit else {
             replayable = false
-            replay.clear()
-            pool.buffers.reclaim(&replay)
+            forgetReplay()
             return
         }
-        pool.buffers.lend(&replay)
         let start = outbound.readerIndex
-        outbound.withView(start..<(start + count)) { replay.write($0) }
+        outbound.withView(start..<(start + count)) { replay.append($0) }
+    }
+
+    /// Empties the replay copy; keeps its storage unless a large request made it big.
+    private func forgetReplay() {
+        if replay.capacity > 4096 { replay = [] } else { replay.removeAll(keepingCapacity: true) }
     }
 
     /// A reused connection died before any response byte: hand the request to a fresh one.
@@ -155,10 +165,11 @@ final class UpstreamConnection: IOHandler, Flushable {
     private func replayElsewhere() -> Bool {
         guard replayable, !responseByteSeen, let exchange else { return false }
         self.exchange = nil
-        pool.buffers.lend(&replay)
-        replay.write(contentsOf: outbound.readableSlice)  // what was not written yet follows
-        var request = replay
-        replay = ByteBuffer()
+        var request = ByteBuffer()
+        pool.buffers.lend(&request)
+        request.write(contentsOf: replay)
+        request.write(contentsOf: outbound.readableSlice)  // what was not written yet follows
+        forgetReplay()
         outbound.clear()
         close()
         exchange.retry(with: &request, pool: pool)
@@ -205,7 +216,7 @@ final class UpstreamConnection: IOHandler, Flushable {
             switch Socket.read(fd, into: &inbound) {
             case .count:
                 responseByteSeen = true
-                if replayable { replayable = false; replay.clear(); pool.buffers.reclaim(&replay) }
+                if replayable { replayable = false; forgetReplay() }
                 processInbound()
             case .wouldBlock:
                 canRead = false
@@ -333,10 +344,9 @@ final class UpstreamConnection: IOHandler, Flushable {
         if reusable {
             state = .idle
             wasReused = false
-            replay.clear()
+            forgetReplay()
             pool.buffers.reclaim(&inbound)
             pool.buffers.reclaim(&outbound)
-            pool.buffers.reclaim(&replay)
             pool.release(self)
         } else {
             close()
@@ -390,10 +400,9 @@ final class UpstreamConnection: IOHandler, Flushable {
         loop.disarm(timer)
         inbound.clear()
         outbound.clear()
-        replay.clear()
+        forgetReplay()
         pool.buffers.reclaim(&inbound)
         pool.buffers.reclaim(&outbound)
-        pool.buffers.reclaim(&replay)
         loop.close(fd)
         pool.closed(self, wasIdle: wasIdle)
     }
