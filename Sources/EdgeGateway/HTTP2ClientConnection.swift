@@ -51,7 +51,6 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         settings.maxHeaderListSize = worker.settings.http2MaxHeaderListSize
         settings.maxHeaderCount = worker.settings.maxHeaderCount
         settings.maxResetsPerWindow = worker.settings.http2RapidResetLimit
-        settings.responseBodyCapacity = 1024  // unused: streams bring their own pooled bodies
         session = HTTP2ServerSession(settings: settings, delegate: self)
     }
 

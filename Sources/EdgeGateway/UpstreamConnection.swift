@@ -173,6 +173,7 @@ final class UpstreamConnection: IOHandler, Flushable {
         outbound.clear()
         close()
         exchange.retry(with: &request, pool: pool)
+        pool.buffers.reclaim(&request)  // retry took the bytes
         return true
     }
 

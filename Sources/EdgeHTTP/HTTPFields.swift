@@ -40,15 +40,6 @@ public struct HTTPFields {
         fields.append(Field(name: nameRange, value: valueStart..<bytes.count, known: known))
     }
 
-    /// Appends a field parsed from an HTTP/1.1 head (two memcpys, then lower-cases the name).
-    public mutating func append(name: ArraySlice<UInt8>, value: ArraySlice<UInt8>) {
-        let nameStart = bytes.count
-        bytes.append(contentsOf: name)
-        let valueStart = bytes.count
-        bytes.append(contentsOf: value)
-        finishAppend(nameStart, valueStart)
-    }
-
     /// Appends a field whose name and value lie in `source` (an HTTP/1.1 head): two copies
     /// without slices, then the name is lower-cased in place.
     public mutating func append(from source: [UInt8], name: Range<Int>, value: Range<Int>) {

@@ -28,7 +28,7 @@ public final class WorkerThread {
 }
 
 /// Process signals handled synchronously: they are blocked in every thread (call `block()`
-/// before starting workers so they inherit the mask) and collected by `wait()` on the main thread.
+/// before starting workers so they inherit the mask) and collected by `wait(seconds:)` on the main thread.
 public enum ProcessSignals {
     public enum Received { case terminate, reload }
 
@@ -47,14 +47,6 @@ public enum ProcessSignals {
         var signals = set()
         pthread_sigmask(SIG_BLOCK, &signals, nil)
         signal(SIGPIPE, SIG_IGN)
-    }
-
-    /// Waits for the next signal.
-    public static func wait() -> Received {
-        var signals = set()
-        var number: Int32 = 0
-        while sigwait(&signals, &number) != 0 {}
-        return number == SIGHUP ? .reload : .terminate
     }
 
     /// Waits for the next signal for at most `seconds`; nil when none came.

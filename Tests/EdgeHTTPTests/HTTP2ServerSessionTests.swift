@@ -152,13 +152,13 @@ final class HTTP2ServerSessionTests: XCTestCase {
             expected += part
             server.resumeData(stream: id)
             for _ in 0..<100 {
-                let moved = pipe.clientToServer() + pipe.serverToClientBySink()
+                let moved = pipe.clientToServer() + pipe.serverToClient()
                 if moved == 0 { break }
             }
         }
         body.isComplete = true
         server.resumeData(stream: id)
-        for _ in 0..<100 where pipe.clientToServer() + pipe.serverToClientBySink() > 0 {}
+        for _ in 0..<100 where pipe.clientToServer() + pipe.serverToClient() > 0 {}
         let response = try! XCTUnwrap(client.responses[id])
         XCTAssertEqual(response.body.count, expected.count)
         XCTAssertTrue(response.body == expected, "payload bytes differ")

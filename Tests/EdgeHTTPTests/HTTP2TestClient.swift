@@ -200,18 +200,10 @@ struct HTTP2Pipe {
         return bytes.count
     }
 
-    /// Server to client once.
+    /// Server to client once, through the chunk sink (large DATA payloads come from the body
+    /// buffer itself); stops once `limit` bytes are out, like a full socket.
     mutating func serverToClient(limit: Int = 1 << 30) -> Int {
-        var out = ByteBuffer(capacity: 4096)
-        do { try server.produce(into: &out, limit: limit) } catch let e as HTTP2SessionError { serverErrors.append(e) } catch {}
-        client.receive(Array(out.readableSlice))
-        return out.readableBytes
-    }
-
-    /// Server to client once through the chunk sink (large DATA payloads come from the body
-    /// buffer itself, not copied into nghttp2's).
-    mutating func serverToClientBySink() -> Int {
-        let collector = ChunkCollector()
+        let collector = ChunkCollector(limit: limit)
         do {
             try server.produce(to: collector)
         } catch let e as HTTP2SessionError { serverErrors.append(e) } catch {}
@@ -229,11 +221,13 @@ struct HTTP2Pipe {
     }
 }
 
-/// Collects what `produce(to:)` hands over, chunk after chunk.
+/// Collects what `produce(to:)` hands over, chunk after chunk, until `limit` bytes.
 final class ChunkCollector: HTTP2OutputSink {
     var bytes: [UInt8] = []
+    let limit: Int
+    init(limit: Int) { self.limit = limit }
     func take(_ chunk: ByteView) -> Bool {
         bytes.append(chunk)
-        return true
+        return bytes.count < limit
     }
 }

@@ -12,6 +12,14 @@ from conftest import require_edge
 from helpers.wire import ACCEPT_BOTH, jsonrpc
 
 
+def _ping(conn: http.client.HTTPConnection, i: int) -> tuple[int, bytes]:
+    """One JSON-RPC ping with id `i` on `conn`: the status and the body."""
+    conn.request("POST", "/mcp", body=json.dumps(jsonrpc("ping", i)),
+                 headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
+    r = conn.getresponse()
+    return r.status, r.read()
+
+
 @pytest.mark.parametrize("workers", [1, 2])
 def test_sequential_requests_reuse_upstream_connections(workers, edge_factory, raw_backend):
     edge = edge_factory({"raw": raw_backend.url()}, workers=workers)
@@ -19,11 +27,8 @@ def test_sequential_requests_reuse_upstream_connections(workers, edge_factory, r
     for i in range(100):
         conn = http.client.HTTPConnection("127.0.0.1", edge.plain_port, timeout=15)
         try:
-            conn.request("POST", "/mcp", body=json.dumps(jsonrpc("ping", i)),
-                         headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
-            r = conn.getresponse()
-            body = r.read()
-            assert r.status == 200, (i, r.status, body)
+            status, body = _ping(conn, i)
+            assert status == 200, (i, status, body)
             assert json.loads(body)["id"] == i
         finally:
             conn.close()
@@ -40,10 +45,8 @@ def test_keepalive_client_connection_many_requests(edge_factory, raw_backend):
     conn = http.client.HTTPConnection("127.0.0.1", edge.plain_port, timeout=15)
     try:
         for i in range(100):
-            conn.request("POST", "/mcp", body=json.dumps(jsonrpc("ping", i)),
-                         headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
-            r = conn.getresponse()
-            assert r.status == 200 and json.loads(r.read())["id"] == i
+            status, body = _ping(conn, i)
+            assert status == 200 and json.loads(body)["id"] == i
     finally:
         conn.close()
     assert raw_backend.accepts == 1
@@ -62,10 +65,8 @@ def test_requests_over_the_connection_cap_wait_for_a_free_connection(edge_factor
     def one(i):
         conn = http.client.HTTPConnection("127.0.0.1", edge.plain_port, timeout=15)
         try:
-            conn.request("POST", "/mcp", body=json.dumps(jsonrpc("ping", i)),
-                         headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
-            r = conn.getresponse()
-            return r.status, json.loads(r.read())["id"]
+            status, body = _ping(conn, i)
+            return status, json.loads(body)["id"]
         finally:
             conn.close()
 
@@ -88,11 +89,8 @@ def test_request_on_a_stale_pooled_connection_is_replayed(edge_factory):
         conn = http.client.HTTPConnection("127.0.0.1", edge.plain_port, timeout=15)
         try:
             for i in range(5):
-                conn.request("POST", "/mcp", body=json.dumps(jsonrpc("ping", i)),
-                             headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
-                r = conn.getresponse()
-                body = r.read()
-                assert r.status == 200, (i, r.status, body)
+                status, body = _ping(conn, i)
+                assert status == 200, (i, status, body)
                 assert json.loads(body)["id"] == i
         finally:
             conn.close()

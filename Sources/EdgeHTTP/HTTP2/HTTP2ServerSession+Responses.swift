@@ -7,7 +7,7 @@ extension HTTP2ServerSession {
     /// The stream's reusable response body (empty), for `submitResponse(stream:head:body:)`;
     /// nil when the stream is closed. Drop it when the stream closes.
     public func responseBody(stream id: Int32) -> HTTP2ResponseBody? {
-        stream(id)?.reusableBody
+        stream(id)?.ownBody(settings: settings)
     }
 
     /// Queues the response head of `stream`: `:status` and the fields of `head`, hop-by-hop
@@ -49,7 +49,7 @@ extension HTTP2ServerSession {
         let status = (200...999).contains(status) ? status : 500
         let mayHaveBody = status != 204 && status != 304
         let responseBody: HTTP2ResponseBody? =
-            body.isEmpty || !mayHaveBody || stream.isHeadRequest ? nil : stream.reusableBody
+            body.isEmpty || !mayHaveBody || stream.isHeadRequest ? nil : stream.ownBody(settings: settings)
         if let responseBody {
             responseBody.buffer.write(contentsOf: body[...])
             responseBody.isComplete = true

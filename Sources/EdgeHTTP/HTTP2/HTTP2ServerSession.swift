@@ -118,25 +118,10 @@ public final class HTTP2ServerSession {
         buffer.moveReaderIndex(forwardBy: rv)
     }
 
-    /// Appends outbound frames to `out` until nghttp2 has nothing more to send or `out` holds at
-    /// least `limit` bytes (a full socket: call again once it drains). Response bodies are read
-    /// here; `bodyDrained` is reported at the end.
-    public func produce(into out: inout ByteBuffer, limit: Int) throws {
-        try withExtendedLifetime(self) {
-            while out.readableBytes < limit {
-                var data: UnsafePointer<UInt8>?
-                let n = nghttp2_session_mem_send(session, &data)
-                if n < 0 { throw HTTP2SessionError(code: Int32(truncatingIfNeeded: n)) }
-                if n == 0 { break }
-                out.write(ByteView(start: data, count: n))
-            }
-            if !drainedStreams.isEmpty { reportDrained() }
-        }
-    }
-
     /// Hands outbound chunks to `sink` one at a time, straight from nghttp2's buffer (valid only
-    /// during the call), until nghttp2 has nothing more or `sink` returns false. Lets the caller
-    /// write large DATA frames to the socket without copying them first.
+    /// during the call), until nghttp2 has nothing more or `sink` returns false (a full socket:
+    /// call again once it drains). Lets the caller write large DATA frames to the socket without
+    /// copying them first. Response bodies are read here; `bodyDrained` is reported at the end.
     public func produce(to sink: HTTP2OutputSink) throws {
         try withExtendedLifetime(self) {
             // Large DATA payloads reach the sink from the response body itself (sendData).
@@ -232,10 +217,7 @@ public final class HTTP2ServerSession {
 
     /// A recycled (or new) stream object, registered as open.
     func openStream(_ id: Int32) -> HTTP2Stream {
-        let stream = spareStreams.popLast()
-            ?? HTTP2Stream(bodyCapacity: settings.responseBodyCapacity,
-                           lowWaterMark: settings.responseBodyLowWaterMark,
-                           highWaterMark: settings.responseBodyHighWaterMark)
+        let stream = spareStreams.popLast() ?? HTTP2Stream()
         stream.reset(id: id, settings: settings)
         stream.slot = openStreams.count
         openStreams.append(stream)

@@ -24,12 +24,18 @@ final class HTTP2Stream {
     var unconsumed: Int = 0
     /// The body being sent, if any.
     var body: HTTP2ResponseBody?
-    /// The body handed out by `responseBody(stream:)`, reused from stream to stream.
-    var reusableBody: HTTP2ResponseBody
+    /// The body handed out by `responseBody(stream:)`, reused from stream to stream. Made on
+    /// first use, so a delegate that brings its own bodies costs no buffer per stream.
+    private var reusableBody: HTTP2ResponseBody?
 
-    init(bodyCapacity: Int, lowWaterMark: Int, highWaterMark: Int) {
-        reusableBody = HTTP2ResponseBody(capacity: bodyCapacity, lowWaterMark: lowWaterMark,
-                                         highWaterMark: highWaterMark)
+    /// The reusable body, made now if this stream object never had one.
+    func ownBody(settings: HTTP2Settings) -> HTTP2ResponseBody {
+        if let reusableBody { return reusableBody }
+        let body = HTTP2ResponseBody(capacity: settings.responseBodyCapacity,
+                                     lowWaterMark: settings.responseBodyLowWaterMark,
+                                     highWaterMark: settings.responseBodyHighWaterMark)
+        reusableBody = body
+        return body
     }
 
     /// Forgets the previous stream. A body the delegate still references is left to it and
@@ -46,14 +52,13 @@ final class HTTP2Stream {
         responseSubmitted = false
         unconsumed = 0
         body = nil
+        guard reusableBody != nil else { return }
         if !isKnownUniquelyReferenced(&reusableBody)
-            || reusableBody.buffer.capacity > 4 * settings.responseBodyCapacity {
-            reusableBody = HTTP2ResponseBody(capacity: settings.responseBodyCapacity,
-                                             lowWaterMark: settings.responseBodyLowWaterMark,
-                                             highWaterMark: settings.responseBodyHighWaterMark)
+            || reusableBody!.buffer.capacity > 4 * settings.responseBodyCapacity {
+            reusableBody = nil  // the next `ownBody` makes a fresh one
         } else {
-            reusableBody.reset(lowWaterMark: settings.responseBodyLowWaterMark,
-                               highWaterMark: settings.responseBodyHighWaterMark)
+            reusableBody!.reset(lowWaterMark: settings.responseBodyLowWaterMark,
+                                highWaterMark: settings.responseBodyHighWaterMark)
         }
     }
 }
