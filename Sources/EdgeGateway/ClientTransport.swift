@@ -64,18 +64,17 @@ final class ClientTransport {
 
     func write(_ buffer: ByteBuffer) -> IOResult {
         guard let tls else { return Socket.write(fd, from: buffer) }
-        switch tls.write(buffer) {
-        case .written(let n): return .count(n)
-        case .wantWrite, .wantRead: return .wouldBlock
-        case .closed: return .closed
-        case .error: return .failed(0)
-        }
+        return ClientTransport.ioResult(tls.write(buffer))
     }
 
     /// Writes borrowed bytes (a response body straight from the upstream's buffer).
     func write(_ view: ByteView) -> IOResult {
         guard let tls else { return Socket.write(fd, from: view) }
-        switch tls.write(view) {
+        return ClientTransport.ioResult(tls.write(view))
+    }
+
+    private static func ioResult(_ result: TLSWriteResult) -> IOResult {
+        switch result {
         case .written(let n): return .count(n)
         case .wantWrite, .wantRead: return .wouldBlock
         case .closed: return .closed

@@ -237,15 +237,8 @@ final class UpstreamConnection: IOHandler, Flushable {
     private func readBodyDirectly(into sink: HTTP2ResponseBody, remaining: Int, for exchange: Exchange) {
         switch Socket.read(fd, into: &sink.buffer, max: sink.readLimit(remaining: remaining)) {
         case .count(let n):
-            loop.arm(timer, in: pool.settings.streamIdleTimeout)
             let more = exchange.downstream.responseBodyFilled(n, for: exchange)
-            if n == remaining {
-                phase = .done
-                finishResponse()
-                return
-            }
-            phase = .length(remaining - n)
-            if !more { readPaused = true }
+            _ = advanceBody(n, of: remaining, clientHasRoom: more)
         case .wouldBlock:
             canRead = false
         case .closed:
@@ -254,6 +247,20 @@ final class UpstreamConnection: IOHandler, Flushable {
         case .failed:
             failExchange(status: 502, code: .backendUnavailable, reason: "reset the connection")
         }
+    }
+
+    /// `n` of the `remaining` bytes of a body of known length went to the client. Returns true
+    /// when they were the last (the response is finished).
+    private func advanceBody(_ n: Int, of remaining: Int, clientHasRoom: Bool) -> Bool {
+        loop.arm(timer, in: pool.settings.streamIdleTimeout)
+        if n == remaining {
+            phase = .done
+            finishResponse()
+            return true
+        }
+        phase = .length(remaining - n)
+        if !clientHasRoom { readPaused = true }
+        return false
     }
 
     /// Resumes reading once the client has room again.
@@ -297,14 +304,7 @@ final class UpstreamConnection: IOHandler, Flushable {
                 let start = inbound.readerIndex
                 let more = inbound.withView(start..<(start + take)) { exchange.downstream.responseBody($0, for: exchange) }
                 inbound.moveReaderIndex(forwardBy: take)
-                loop.arm(timer, in: pool.settings.streamIdleTimeout)
-                if take == remaining {
-                    phase = .done
-                    finishResponse()
-                    return
-                }
-                phase = .length(remaining - take)
-                if !more { readPaused = true }
+                if advanceBody(take, of: remaining, clientHasRoom: more) { return }
             case .untilClose:
                 guard !inbound.isEmpty else { return }
                 let more = inbound.withView(inbound.readerIndex..<inbound.writerIndex) { exchange.downstream.responseBody($0, for: exchange) }

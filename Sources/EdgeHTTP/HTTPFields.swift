@@ -32,7 +32,7 @@ public struct HTTPFields {
     public mutating func append<N: Collection, V: Collection>(name: N, value: V)
     where N.Element == UInt8, V.Element == UInt8 {
         let nameStart = bytes.count
-        for byte in name { bytes.append(byte &+ ((byte &- 65) < 26 ? 32 : 0)) }
+        for byte in name { bytes.append(HTTP1Bytes.lowercased(byte)) }
         let valueStart = bytes.count
         bytes.append(contentsOf: value)
         let nameRange = nameStart..<valueStart
@@ -103,7 +103,7 @@ public struct HTTPFields {
         let start = range.lowerBound
         for j in 0..<count {
             let byte = bytes[start + j]
-            if (byte &+ ((byte &- 65) < 26 ? 32 : 0)) != prefix.utf8Start[j] { return false }
+            if HTTP1Bytes.lowercased(byte) != prefix.utf8Start[j] { return false }
         }
         return true
     }
