@@ -15,6 +15,7 @@ extension ConfigDecoder {
         NumberKey(name: "max_body_bytes", range: 1024...(1 << 30), isByteSize: true),
         NumberKey(name: "max_concurrent_streams", range: 1...10_000, isByteSize: false),
         NumberKey(name: "max_connections_per_worker", range: 1...1_000_000, isByteSize: false),
+        NumberKey(name: "max_pending_handshakes", range: 1...100_000, isByteSize: false),
         NumberKey(name: "max_upstream_connections_per_server", range: 1...100_000, isByteSize: false),
         NumberKey(name: "max_idle_upstream_connections_per_server", range: 0...100_000, isByteSize: false),
     ]
@@ -44,6 +45,7 @@ extension ConfigDecoder {
             maxBodyBytes: values["max_body_bytes"] ?? defaults.maxBodyBytes,
             maxConcurrentStreams: values["max_concurrent_streams"] ?? defaults.maxConcurrentStreams,
             maxConnectionsPerWorker: values["max_connections_per_worker"] ?? defaults.maxConnectionsPerWorker,
+            maxPendingHandshakes: values["max_pending_handshakes"] ?? defaults.maxPendingHandshakes,
             maxUpstreamConnectionsPerServer: values["max_upstream_connections_per_server"]
                 ?? defaults.maxUpstreamConnectionsPerServer,
             maxIdleUpstreamConnectionsPerServer: values["max_idle_upstream_connections_per_server"]

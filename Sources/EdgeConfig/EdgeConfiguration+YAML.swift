@@ -21,6 +21,7 @@ extension EdgeConfiguration {
             ("max_body_bytes", plain("\(limits.maxBodyBytes)")),
             ("max_concurrent_streams", plain("\(limits.maxConcurrentStreams)")),
             ("max_connections_per_worker", plain("\(limits.maxConnectionsPerWorker)")),
+            ("max_pending_handshakes", plain("\(limits.maxPendingHandshakes)")),
             ("max_upstream_connections_per_server", plain("\(limits.maxUpstreamConnectionsPerServer)")),
             ("max_idle_upstream_connections_per_server", plain("\(limits.maxIdleUpstreamConnectionsPerServer)")),
         ])))

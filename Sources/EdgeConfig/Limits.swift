@@ -12,6 +12,9 @@ extension EdgeConfiguration {
         public let maxConcurrentStreams: Int
         /// Open client connections per worker; accepting pauses above it.
         public let maxConnectionsPerWorker: Int
+        /// Client TLS handshakes in progress per worker; further connections wait in the
+        /// kernel's accept queue.
+        public let maxPendingHandshakes: Int
         /// Upstream connections per backend server, per worker.
         public let maxUpstreamConnectionsPerServer: Int
         /// Idle upstream connections kept for reuse per backend server, per worker.
@@ -22,6 +25,7 @@ extension EdgeConfiguration {
                     maxBodyBytes: Int = 4_194_304,
                     maxConcurrentStreams: Int = 100,
                     maxConnectionsPerWorker: Int = 10_000,
+                    maxPendingHandshakes: Int = 256,
                     maxUpstreamConnectionsPerServer: Int = 256,
                     maxIdleUpstreamConnectionsPerServer: Int = 256) {
             self.maxHeadBytes = maxHeadBytes
@@ -29,6 +33,7 @@ extension EdgeConfiguration {
             self.maxBodyBytes = maxBodyBytes
             self.maxConcurrentStreams = maxConcurrentStreams
             self.maxConnectionsPerWorker = maxConnectionsPerWorker
+            self.maxPendingHandshakes = maxPendingHandshakes
             self.maxUpstreamConnectionsPerServer = maxUpstreamConnectionsPerServer
             self.maxIdleUpstreamConnectionsPerServer = maxIdleUpstreamConnectionsPerServer
         }

@@ -23,6 +23,13 @@ final class Acceptor: IOHandler {
                 pause()
                 return
             }
+            if tls != nil, case .full(let until) = worker.handshakes.makeRoom(now: worker.loop.now) {
+                // The worker resumes this listener when a handshake ends; the timer is for
+                // when none does before the oldest one counts as stalled.
+                pause()
+                worker.loop.arm(resumeTimer, in: until &- worker.loop.now)
+                return
+            }
             switch Socket.accept(fd) {
             case .connection(let client, let peer):
                 Socket.setNoDelay(client)
@@ -57,6 +64,7 @@ final class Acceptor: IOHandler {
             return
         }
         worker.connectionOpened()
+        if connection != nil { handshake.slot = worker.handshakes.admit(handshake, now: worker.loop.now) }
         handshake.start()
     }
 
@@ -73,11 +81,9 @@ final class Acceptor: IOHandler {
     }
 
     private func resumeSoon() {
-        let timer = LoopTimer { [weak self] in self?.resume() }
-        worker.loop.arm(timer, in: 100)
-        retryTimer = timer
+        worker.loop.arm(resumeTimer, in: 100)
     }
-    private var retryTimer: LoopTimer?
+    private lazy var resumeTimer = LoopTimer { [weak self] in self?.resume() }
 
     func close() {
         worker.loop.close(fd)

@@ -4,7 +4,7 @@ import EdgeTLS
 /// A new client connection before it speaks HTTP: drives the TLS handshake (when the listener
 /// has TLS), then picks HTTP/2 or HTTP/1.1 — by ALPN, or on plaintext by looking for the
 /// HTTP/2 connection preface — and hands the descriptor to that connection.
-final class ClientHandshake: IOHandler {
+final class ClientHandshake: IOHandler, HandshakeSlotHolder {
     /// The connection's byte stream, handed on to the HTTP connection that takes over.
     private let transport: ClientTransport
     private var fd: Int32 { transport.fd }
@@ -13,6 +13,8 @@ final class ClientHandshake: IOHandler {
     private let clientAddress: [UInt8]
     private var sniffed = ByteBuffer()
     private var finished = false
+    /// Its place among the worker's pending TLS handshakes (nil on plaintext).
+    var slot: HandshakeSlot?
     private lazy var timer = LoopTimer { [unowned self] in self.abort() }
     private static let preface: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8)
 
@@ -77,6 +79,7 @@ final class ClientHandshake: IOHandler {
 
     private func handOff(http2: Bool) {
         finished = true
+        leaveSlot()
         worker.loop.disarm(timer)
         worker.buffers.reclaim(&sniffed)
         let initial = sniffed.isEmpty ? nil : sniffed
@@ -98,10 +101,22 @@ final class ClientHandshake: IOHandler {
     private func abort() {
         guard !finished else { return }
         finished = true
+        leaveSlot()
         worker.loop.disarm(timer)
         sniffed.clear()
         worker.buffers.reclaim(&sniffed)
         worker.loop.close(fd)
         worker.connectionClosed(nil)
+    }
+
+    private func leaveSlot() {
+        guard let slot else { return }
+        self.slot = nil
+        worker.handshakeEnded(slot)
+    }
+
+    /// The worker needs this handshake's place for a new connection (it has run too long).
+    func evictFromHandshakeSlot() {
+        abort()
     }
 }

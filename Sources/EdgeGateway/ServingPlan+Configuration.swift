@@ -75,6 +75,7 @@ extension ServingPlan {
         settings.maxBodyBytes = config.limits.maxBodyBytes
         settings.maxConcurrentStreams = config.limits.maxConcurrentStreams
         settings.maxConnectionsPerWorker = config.limits.maxConnectionsPerWorker
+        settings.maxPendingHandshakes = config.limits.maxPendingHandshakes
         settings.maxUpstreamConnectionsPerServer = config.limits.maxUpstreamConnectionsPerServer
         settings.maxIdleUpstreamConnectionsPerServer = config.limits.maxIdleUpstreamConnectionsPerServer
         settings.http2InitialWindowSize = config.http2.initialWindowSize

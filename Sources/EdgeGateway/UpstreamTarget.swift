@@ -31,6 +31,7 @@ public struct DataPlaneSettings {
     public var maxBodyBytes = 4 << 20
     public var maxConcurrentStreams = 100
     public var maxConnectionsPerWorker = 10000
+    public var maxPendingHandshakes = 256
     public var maxUpstreamConnectionsPerServer = 256
     public var maxIdleUpstreamConnectionsPerServer = 256
     public var http2InitialWindowSize = 1 << 20

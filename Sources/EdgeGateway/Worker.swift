@@ -20,6 +20,8 @@ public final class Worker {
     static let maintenanceInterval: UInt64 = 1_000
     private var acceptors: [Acceptor] = []
     private(set) var connectionCount = 0
+    /// Client TLS handshakes in progress (`limits.max_pending_handshakes`).
+    let handshakes: HandshakeAdmission
     private var connections: [ObjectIdentifier: DrainableConnection] = [:]
     private(set) var isDraining = false
     private var drainTimer: LoopTimer?
@@ -30,6 +32,7 @@ public final class Worker {
         loop = try EventLoop()
         settings = plan.settings
         routes = plan.routes
+        handshakes = HandshakeAdmission(limit: plan.settings.maxPendingHandshakes)
         pool = UpstreamPool(loop: loop, settings: plan.settings, serverCount: plan.serverCount, buffers: buffers)
         for listener in plan.listeners {
             let fd = try Socket.listen(listener.address, reusePort: true)
@@ -57,6 +60,14 @@ public final class Worker {
 
     func connectionOpened() {
         connectionCount += 1
+    }
+
+    /// A TLS handshake ended (done or failed): a listener paused on a full set may go on.
+    func handshakeEnded(_ slot: HandshakeSlot) {
+        handshakes.leave(slot)
+        if connectionCount < settings.maxConnectionsPerWorker && !isDraining {
+            for acceptor in acceptors { acceptor.resume() }
+        }
     }
 
     /// Registers a connection that has finished its handshake, for draining.

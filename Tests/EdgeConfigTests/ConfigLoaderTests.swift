@@ -46,6 +46,7 @@ final class ConfigLoaderTests: XCTestCase {
           max_body_bytes: 1_048_576
           max_concurrent_streams: 64
           max_connections_per_worker: 5000
+          max_pending_handshakes: 64
           max_upstream_connections_per_server: 128
           max_idle_upstream_connections_per_server: 0
         timeouts:
@@ -85,6 +86,7 @@ final class ConfigLoaderTests: XCTestCase {
                                        .init(path: "/bench/mcp", target: .passthrough(server: "bench"))])
         XCTAssertEqual(config.limits, .init(maxHeadBytes: 32768, maxHeaderCount: 50, maxBodyBytes: 1_048_576,
                                             maxConcurrentStreams: 64, maxConnectionsPerWorker: 5000,
+                                            maxPendingHandshakes: 64,
                                             maxUpstreamConnectionsPerServer: 128, maxIdleUpstreamConnectionsPerServer: 0))
         XCTAssertEqual(config.timeouts, .init(tlsHandshake: .seconds(5), requestHead: .milliseconds(2500),
                                               idleKeepalive: .seconds(120), upstreamConnect: .seconds(1),
@@ -123,6 +125,7 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(config.limits.maxBodyBytes, 4_194_304)
         XCTAssertEqual(config.limits.maxConcurrentStreams, 100)
         XCTAssertEqual(config.limits.maxConnectionsPerWorker, 10_000)
+        XCTAssertEqual(config.limits.maxPendingHandshakes, 256)
         XCTAssertEqual(config.limits.maxUpstreamConnectionsPerServer, 256)
         XCTAssertEqual(config.limits.maxIdleUpstreamConnectionsPerServer, 256)
 
