@@ -51,7 +51,9 @@ let package = Package(
                           swiftSettings: optimised,
                           // lld packs relative relocations (DT_RELR, glibc 2.36+): the loader reads
                           // 7 KiB instead of 900 KiB of relocation records at start-up (-0.9 MiB RSS).
-                          linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs"],
+                          // CModules/StaticCxx makes -lstdc++ link the static library (-1.1 MiB RSS).
+                          linkerSettings: [.unsafeFlags(["-use-ld=lld", "-Xlinker", "-z", "-Xlinker", "pack-relative-relocs",
+                                                         "-L\(Context.packageDirectory)/CModules/StaticCxx"],
                                                         .when(platforms: [.linux], configuration: .release))]),
 
         .testTarget(name: "EdgeIOTests", dependencies: ["EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),

@@ -10,6 +10,10 @@ for p in "${pkgs[@]}"; do
     missing+=("$p")
   fi
 done
+# The release link takes libstdc++ statically (CModules/StaticCxx); g++ brings libstdc++.a.
+if ! compgen -G "/usr/lib/gcc/*/*/libstdc++.a" >/dev/null; then
+  missing+=(g++)
+fi
 # python3 -m venv needs ensurepip, which Debian ships apart in python3-venv.
 if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1; then
   missing+=(python3-venv)
