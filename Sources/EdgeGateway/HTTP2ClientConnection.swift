@@ -25,7 +25,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     private var session: HTTP2ServerSession!
     private var inbound: ByteBuffer
     private var outbound = ByteBuffer()
-    private var streams: [Int32: Stream] = [:]
+    private var streams = StreamTable<Stream>()
     private var spare: [Stream] = []
     private var canRead = true
     private var canWrite = true
@@ -126,7 +126,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         stream.exchange.streamID = id
         stream.unacknowledged = 0
         stream.requestPaused = false
-        streams[id] = stream
+        streams.insert(stream, for: id)
         loop.disarm(timer)
         stream.exchange.start(head: head, chunked: !endStream && head.contentLength == nil, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         if endStream, stream.exchange.isActive { stream.exchange.endRequest() }
@@ -165,7 +165,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     }
 
     func http2(_ session: HTTP2ServerSession, didCloseStream id: Int32, errorCode: UInt32) {
-        guard let stream = streams.removeValue(forKey: id) else { return }
+        guard let stream = streams.removeValue(for: id) else { return }
         transport.requestFinished(now: loop.now)
         if stream.exchange.isActive { stream.exchange.abort() }
         stream.exchange.reset()
@@ -361,7 +361,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         outbound.clear()
         worker.buffers.reclaim(&inbound)
         worker.bodyBuffers.reclaim(&outbound)
-        for stream in streams.values where stream.exchange.isActive { stream.exchange.abort() }
+        for stream in streams.allValues where stream.exchange.isActive { stream.exchange.abort() }
         streams.removeAll()
         loop.disarm(timer)
         transport.shutdown()
