@@ -64,3 +64,21 @@ def test_burst_larger_than_the_limit_is_served_completely(edge_factory, backend_
     total, succeeded, failed = map(int, m.groups())
     assert (total, succeeded, failed) == (300, 300, 0), r.stdout
     edge.assert_alive()
+
+
+def test_many_stalled_handshakes_do_not_lock_out_a_client(edge_factory, backend_c, cafile):
+    # Three times more stalled connections than places: most wait in the accept queue, ahead
+    # of curl. Each one admitted after a second evicts a stalled one, so curl still gets in.
+    edge = edge_factory({"c": backend_c.url}, limits={"max_pending_handshakes": 20},
+                        timeouts={"tls_handshake": "60s"})
+    require_edge(edge)
+    stalled = [socket.create_connection(("127.0.0.1", edge.tls_port), 5) for _ in range(60)]
+    try:
+        r = _tools_call(edge, cafile)
+        assert r.returncode == 0 and r.stdout == "200", f"curl: {r.returncode} {r.stdout} {r.stderr}"
+        closed = sum(_closed_by_server(s, 0.2) for s in stalled[:20])
+        assert closed == 20, f"only {closed} of the first 20 stalled handshakes were evicted"
+        edge.assert_alive()
+    finally:
+        for s in stalled:
+            s.close()
