@@ -25,6 +25,25 @@ int cedge_epoll_ctl(int epfd, int op, int fd, uint32_t events, uint64_t data) {
 long cedge_SSL_CTX_set_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_mode(ctx, mode); }
 long cedge_SSL_set_mode(SSL *ssl, long mode) { return SSL_set_mode(ssl, mode); }
 long cedge_SSL_clear_mode(SSL *ssl, long mode) { return SSL_clear_mode(ssl, mode); }
+long cedge_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes) { return SSL_CTX_set_read_ahead(ctx, yes); }
+
+static long cedge_read_watch(BIO *bio, int oper, const char *argp, size_t len, int argi, long argl,
+                             int ret, size_t *processed) {
+    (void)argp; (void)argi; (void)argl;
+    if (oper == (BIO_CB_READ | BIO_CB_RETURN)) {
+        unsigned char *drained = (unsigned char *)BIO_get_callback_arg(bio);
+        if (drained != NULL) *drained = ret > 0 && processed != NULL && *processed < len;
+    }
+    return ret;
+}
+
+int cedge_SSL_watch_reads(SSL *ssl, unsigned char *drained) {
+    BIO *rbio = SSL_get_rbio(ssl);
+    if (rbio == NULL) return 0;
+    BIO_set_callback_arg(rbio, (char *)drained);
+    BIO_set_callback_ex(rbio, cedge_read_watch);
+    return 1;
+}
 long cedge_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options) { return (long)SSL_CTX_set_options(ctx, options); }
 int cedge_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version) { return SSL_CTX_set_min_proto_version(ctx, version); }
 long cedge_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode) { return SSL_CTX_set_session_cache_mode(ctx, mode); }

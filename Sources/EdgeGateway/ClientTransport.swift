@@ -54,10 +54,27 @@ final class ClientTransport {
     func read(into buffer: inout ByteBuffer, lendingFrom pool: BufferPool, room: Int) -> IOResult {
         pool.lend(&buffer)
         buffer.reserveWritable(room)
+        let space = buffer.writableBytes
         let result = read(into: &buffer)
-        if result == .wouldBlock { pool.reclaim(&buffer) }
+        switch result {
+        case .count(let n):
+            emptiedSocket = !peerHungUp && (tls.map { $0.readEmptiedSocket } ?? (n < space))
+        case .wouldBlock:
+            pool.reclaim(&buffer)
+        default:
+            break
+        }
         return result
     }
+
+    /// After `read(into:lendingFrom:room:)` returned bytes: the socket is known to be empty
+    /// (the read came back short, and TLS holds nothing unread), so the caller can wait for
+    /// the next readable event instead of reading once more only to hear `wouldBlock` (one
+    /// syscall per request saved; nginx does the same). Never set once the peer hung up:
+    /// its end-of-stream must still be read.
+    private(set) var emptiedSocket = false
+    /// Set by the connection when epoll reported that the peer closed its side.
+    var peerHungUp = false
 
     /// Whether TLS holds decrypted bytes that a read would return without touching the socket.
     var hasBufferedBytes: Bool { tls?.hasPendingReadableBytes ?? false }

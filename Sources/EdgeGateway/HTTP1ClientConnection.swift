@@ -57,6 +57,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             writePending()
         }
         if events.contains(.readable) || events.contains(.hangup) {
+            if events.contains(.hangup) { transport.peerHungUp = true }
             canRead = true
             readAvailable()
         }
@@ -67,6 +68,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             if state == .awaitingResponse && inbound.readableBytes >= 64 * 1024 { return }
             switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 4096) {
             case .count:
+                if transport.emptiedSocket { canRead = false }
                 process()
             case .wouldBlock:
                 canRead = false

@@ -71,6 +71,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
             writePending()
         }
         if events.contains(.readable) || events.contains(.hangup) {
+            if events.contains(.hangup) { transport.peerHungUp = true }
             canRead = true
             readAvailable()
         }
@@ -80,6 +81,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         while (canRead || transport.hasBufferedBytes) && !closed {
             switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 8192) {
             case .count:
+                if transport.emptiedSocket { canRead = false }
                 consumeInbound()
             case .wouldBlock:
                 canRead = false

@@ -25,6 +25,8 @@ public final class TLSConnection {
     private var isEstablished = false
     /// Cleared when OpenSSL reported a protocol or handshake error (the session is suspect).
     private var isSessionSound = true
+    /// Written by the socket BIO's read callback: 1 when its last read came back short.
+    private let lastReadWasShort: UnsafeMutablePointer<UInt8>
 
     /// A server-side connection on an accepted socket.
     public init(serverContext: TLSServerContext, fd: Int32) throws {
@@ -35,6 +37,7 @@ public final class TLSConnection {
         self.ssl = ssl
         self.context = serverContext
         self.isClient = false
+        lastReadWasShort = .allocate(capacity: 1)
         try attach(fd: fd)
         SSL_set_accept_state(ssl)
     }
@@ -51,6 +54,7 @@ public final class TLSConnection {
         self.ssl = ssl
         self.context = clientContext
         self.isClient = true
+        lastReadWasShort = .allocate(capacity: 1)
         try attach(fd: fd)
         SSL_set_connect_state(ssl)
         let isAddress = Self.isIPAddress(serverName)
@@ -78,12 +82,22 @@ public final class TLSConnection {
             SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN)
         }
         SSL_free(ssl)
+        lastReadWasShort.deallocate()
     }
 
     private func attach(fd: Int32) throws {
+        lastReadWasShort.initialize(to: 0)
         if SSL_set_fd(ssl, fd) != 1 {
             throw TLSError.fromQueue(.configuration, "cannot attach TLS to socket \(fd)")
         }
+        _ = cedge_SSL_watch_reads(ssl, lastReadWasShort)
+    }
+
+    /// After a read that returned bytes: the socket had nothing more when OpenSSL last read it
+    /// and OpenSSL holds no unprocessed bytes, so another read now would only find the socket
+    /// empty. Edge-triggered polling reports the next bytes that arrive.
+    public var readEmptiedSocket: Bool {
+        lastReadWasShort.pointee != 0 && SSL_has_pending(ssl) == 0
     }
 
     private static func isIPAddress(_ name: String) -> Bool {

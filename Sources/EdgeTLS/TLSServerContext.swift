@@ -123,6 +123,9 @@ public final class TLSServerContext {
         var mode = cedge_SSL_MODE_ENABLE_PARTIAL_WRITE() | cedge_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER()
         if releaseBuffers { mode |= cedge_SSL_MODE_RELEASE_BUFFERS() }
         _ = cedge_SSL_CTX_set_mode(ctx, mode)
+        // Read as much as the record buffer holds: without it OpenSSL reads each record's
+        // 5-byte header and then its body, two syscalls per request.
+        _ = cedge_SSL_CTX_set_read_ahead(ctx, 1)
         _ = cedge_SSL_CTX_set_session_cache_mode(ctx, Int(SSL_SESS_CACHE_SERVER))
         _ = cedge_SSL_CTX_sess_set_cache_size(ctx, sessionCacheSize)
         try handle.require(SSL_CTX_set_session_id_context(ctx, sessionIDContext, UInt32(sessionIDContext.count)),

@@ -41,6 +41,10 @@ int cedge_set_thread_name(const char *name);
 long cedge_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
 long cedge_SSL_set_mode(SSL *ssl, long mode);
 long cedge_SSL_clear_mode(SSL *ssl, long mode);
+long cedge_SSL_CTX_set_read_ahead(SSL_CTX *ctx, int yes);
+// Watches the reads of the socket BIO under `ssl`: after each one, *drained is 1 when it
+// returned fewer bytes than asked (the socket's receive queue was emptied), else 0.
+int cedge_SSL_watch_reads(SSL *ssl, unsigned char *drained);
 long cedge_SSL_CTX_set_options(SSL_CTX *ctx, uint64_t options);
 int cedge_SSL_CTX_set_min_proto_version(SSL_CTX *ctx, int version);
 long cedge_SSL_CTX_set_session_cache_mode(SSL_CTX *ctx, long mode);
