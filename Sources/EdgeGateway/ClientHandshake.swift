@@ -80,7 +80,7 @@ final class ClientHandshake: IOHandler, HandshakeSlotHolder {
     private func handOff(http2: Bool) {
         finished = true
         leaveSlot()
-        worker.loop.disarm(timer)
+        worker.loop.cancel(timer)
         worker.buffers.reclaim(&sniffed)
         let initial = sniffed.isEmpty ? nil : sniffed
         if http2 {
@@ -102,7 +102,7 @@ final class ClientHandshake: IOHandler, HandshakeSlotHolder {
         guard !finished else { return }
         finished = true
         leaveSlot()
-        worker.loop.disarm(timer)
+        worker.loop.cancel(timer)
         sniffed.clear()
         worker.buffers.reclaim(&sniffed)
         worker.loop.close(fd)

@@ -27,7 +27,9 @@ protocol Downstream: AnyObject {
 /// One request and its response in flight between a client and an upstream connection.
 /// Owned by the downstream (one per HTTP/1.1 connection, one per HTTP/2 stream, reused).
 final class Exchange {
-    unowned(unsafe) var downstream: Downstream
+    /// Set at creation, or right after the owner's own initialisation when the owner keeps its
+    /// exchange in a `let` (read through a `lazy var`, it cost a retain and release per use).
+    unowned(unsafe) var downstream: Downstream!
     var streamID: Int32 = 0
     var target: UpstreamTarget?
     var upstream: UpstreamConnection?
@@ -53,7 +55,7 @@ final class Exchange {
     /// Queued request bytes above which the client is asked to wait.
     static let requestHighWater = 256 * 1024
 
-    init(downstream: Downstream) {
+    init(downstream: Downstream? = nil) {
         self.downstream = downstream
     }
 
@@ -75,9 +77,11 @@ final class Exchange {
     var isActive: Bool { target != nil }
 
     /// Starts forwarding: picks an upstream connection and writes the request head to it.
+    /// `head` is the downstream's own, lent in place (a copy would retain its five arrays);
+    /// it is only read.
     /// - chunked: the body's length is unknown (HTTP/1.1 chunked, or HTTP/2 without
     ///   content-length): it goes upstream chunked.
-    func start(head: HTTPRequestHead, chunked: Bool, target: UpstreamTarget, pool: UpstreamPool,
+    func start(head: inout HTTPRequestHead, chunked: Bool, target: UpstreamTarget, pool: UpstreamPool,
                clientAddress: [UInt8], tls: Bool) {
         self.target = target
         if let index = head.fields.firstIndex(of: .contentType) {

@@ -18,7 +18,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private var parser: HTTP1RequestParser
     private var chunked: ChunkedDecoder
     private var head = HTTPRequestHead()
-    private lazy var exchange = Exchange(downstream: self)
+    private let exchange = Exchange()
     private var canRead = true
     private var canWrite = true
     private var readPaused = false
@@ -27,7 +27,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private var responseChunked = false
     private var keepAlive = true
     private var responseInProgress = false
-    private lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
+    private let timer = LoopTimer()
     static let responseHighWater = 256 * 1024
 
     init(transport: ClientTransport, worker: Worker, clientAddress: [UInt8], initialBytes: ByteBuffer?) {
@@ -38,6 +38,8 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         parser = HTTP1RequestParser(limits: limits)
         chunked = ChunkedDecoder(limits: limits)
         inbound = initialBytes ?? ByteBuffer()
+        timer.action = { [unowned self] in self.timedOut() }
+        exchange.downstream = self
     }
 
     private var loop: EventLoop { worker.loop }
@@ -139,7 +141,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         exchange.reset()
         responseInProgress = true
         state = .body
-        exchange.start(head: head, chunked: head.isChunked, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        exchange.start(head: &head, chunked: head.isChunked, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         if case .none = requestBody, exchange.isActive {
             finishRequestBody()
         }
@@ -387,7 +389,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         guard state != .closed else { return }
         if exchange.isActive { exchange.abort() }
         state = .closed
-        loop.disarm(timer)
+        loop.cancel(timer)
         inbound.clear()
         outbound.clear()
         worker.buffers.reclaim(&inbound)

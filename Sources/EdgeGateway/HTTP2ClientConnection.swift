@@ -31,7 +31,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     private var canWrite = true
     var flushQueued = false
     private var closed = false
-    private lazy var timer = LoopTimer { [unowned self] in self.idleTimedOut() }
+    private let timer = LoopTimer()
     /// Frames gathered before a write; below the 64 KiB pooled buffer so it never grows.
     static let outboundLimit = 48 * 1024
     /// Room kept in front of response bodies for a DATA frame header (see HTTP2ServerSession.sendData).
@@ -52,6 +52,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         settings.maxHeaderCount = worker.settings.maxHeaderCount
         settings.maxResetsPerWindow = worker.settings.http2RapidResetLimit
         session = HTTP2ServerSession(settings: settings, delegate: self)
+        timer.action = { [unowned self] in self.idleTimedOut() }
     }
 
     private var loop: EventLoop { worker.loop }
@@ -108,7 +109,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
 
     // MARK: Session events
 
-    func http2(_ session: HTTP2ServerSession, didReceiveHead head: HTTPRequestHead, stream id: Int32, endStream: Bool) {
+    func http2(_ session: HTTP2ServerSession, didReceiveHead head: inout HTTPRequestHead, stream id: Int32, endStream: Bool) {
         guard let route = worker.routes.match(head.path) else {
             session.submitResponse(stream: id, status: 404, contentType: "text/plain", body: Array("no route for this path\n".utf8))
             return
@@ -130,7 +131,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         stream.requestPaused = false
         streams.insert(stream, for: id)
         loop.disarm(timer)
-        stream.exchange.start(head: head, chunked: !endStream && head.contentLength == nil, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        stream.exchange.start(head: &head, chunked: !endStream && head.contentLength == nil, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         if endStream, stream.exchange.isActive { stream.exchange.endRequest() }
     }
 
@@ -365,7 +366,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         worker.bodyBuffers.reclaim(&outbound)
         for stream in streams.allValues where stream.exchange.isActive { stream.exchange.abort() }
         streams.removeAll()
-        loop.disarm(timer)
+        loop.cancel(timer)
         transport.shutdown()
         loop.close(transport.fd)
         worker.connectionClosed(self)

@@ -35,7 +35,7 @@ final class UpstreamConnection: IOHandler, Flushable {
     private var replay: [UInt8] = []
     private var replayable = false
     static let replayLimit = 64 * 1024
-    private(set) lazy var timer = LoopTimer { [unowned self] in self.timedOut() }
+    let timer = LoopTimer()
 
     init(fd: Int32, target: UpstreamTarget, pool: UpstreamPool) {
         self.fd = fd
@@ -44,6 +44,7 @@ final class UpstreamConnection: IOHandler, Flushable {
         let limits = HTTP1Limits(maxHeadBytes: pool.settings.maxHeadBytes, maxHeaderCount: pool.settings.maxHeaderCount)
         parser = HTTP1ResponseParser(limits: limits)
         chunked = ChunkedDecoder(limits: limits)
+        timer.action = { [unowned self] in self.timedOut() }
     }
 
     private var loop: EventLoop { pool.loop }
@@ -398,7 +399,7 @@ final class UpstreamConnection: IOHandler, Flushable {
         guard state != .closed else { return }
         let wasIdle = state == .idle
         state = .closed
-        loop.disarm(timer)
+        loop.cancel(timer)
         inbound.clear()
         outbound.clear()
         forgetReplay()

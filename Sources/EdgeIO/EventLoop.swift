@@ -138,8 +138,14 @@ public final class EventLoop {
         timers.arm(timer, deadline: now + milliseconds)
     }
 
+    /// Stops `timer` from firing; cheap to arm again (per-request timeouts).
     public func disarm(_ timer: LoopTimer) {
         timers.disarm(timer)
+    }
+
+    /// Stops `timer` and lets go of it now: for an owner that is closing.
+    public func cancel(_ timer: LoopTimer) {
+        timers.cancel(timer)
     }
 
     /// Asks for `flush()` once this event batch is handled; queueing again before then is free.

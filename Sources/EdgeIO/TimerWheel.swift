@@ -1,17 +1,20 @@
 /// A timeout owned by one connection and armed again and again: arming it later than it is
-/// already armed only stores the new deadline (no list work), so refreshing an idle timeout on
-/// every request costs one store.
+/// already armed, or disarming it, only stores the new deadline (no list work), so refreshing
+/// an idle timeout on every request costs one store.
 public final class LoopTimer {
     /// Absolute deadline in loop milliseconds; 0 when disarmed.
     public internal(set) var deadline: UInt64 = 0
-    let action: () -> Void
+    /// Runs on the loop's thread when the deadline passes. Settable so that an owner can keep
+    /// its timer in a `let` (no retain per access, unlike a `lazy var`) and point the action at
+    /// itself once initialised.
+    public var action: () -> Void
     var linkedTick: UInt64 = 0
     var isLinked = false
     var next: LoopTimer?
     unowned(unsafe) var previous: LoopTimer?
 
     /// `action` runs on the loop's thread when the deadline passes.
-    public init(_ action: @escaping () -> Void) {
+    public init(_ action: @escaping () -> Void = {}) {
         self.action = action
     }
 
@@ -35,17 +38,25 @@ final class TimerWheel {
     }
 
     func arm(_ timer: LoopTimer, deadline: UInt64) {
-        let wasArmed = timer.deadline != 0
         timer.deadline = Swift.max(deadline, 1)
         let tick = Swift.max(timer.deadline / tickMilliseconds, currentTick + 1)
         if timer.isLinked {
-            if wasArmed && tick >= timer.linkedTick { return }
+            // Still in a slot at or before its new tick: the walk finds it there and moves it on.
+            if tick >= timer.linkedTick { return }
             unlink(timer)
         }
         link(timer, tick: tick)
     }
 
+    /// Clears the deadline and leaves the timer in its slot, where the walk drops it unless an
+    /// `arm` reuses it first: a connection that disarms and re-arms its timeout on every
+    /// request does no list work (and no reference counting) for it.
     func disarm(_ timer: LoopTimer) {
+        timer.deadline = 0
+    }
+
+    /// Clears the deadline and takes the timer out of the wheel at once (its owner is closing).
+    func cancel(_ timer: LoopTimer) {
         timer.deadline = 0
         if timer.isLinked { unlink(timer) }
     }

@@ -24,7 +24,7 @@ final class HTTP2RecordingDelegate: HTTP2ServerSessionDelegate {
     var consumeImmediately = false
     var onHead: ((HTTP2ServerSession, Int32) -> Void)?
 
-    func http2(_ session: HTTP2ServerSession, didReceiveHead head: HTTPRequestHead, stream: Int32, endStream: Bool) {
+    func http2(_ session: HTTP2ServerSession, didReceiveHead head: inout HTTPRequestHead, stream: Int32, endStream: Bool) {
         heads[stream] = Head(method: head.method, methodBytes: String(decoding: head.methodBytes, as: UTF8.self),
                              target: String(decoding: head.target, as: UTF8.self),
                              authority: String(decoding: head.authority, as: UTF8.self),

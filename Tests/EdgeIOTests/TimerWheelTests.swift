@@ -134,13 +134,58 @@ final class TimerWheelTests: XCTestCase {
         clock.run(to: clock.now + 200, step: 10)
         clock.wheel.disarm(timer)
         XCTAssertFalse(timer.isArmed)
-        XCTAssertEqual(clock.wheel.linkedCount, 0)
+        // Disarming is lazy: the timer stays in its slot until the walk reaches it.
+        XCTAssertEqual(clock.wheel.linkedCount, 1)
         clock.run(to: clock.now + 2 * rotation, step: 50)
         XCTAssertEqual(clock.fired("t"), [])
+        XCTAssertEqual(clock.wheel.linkedCount, 0)
         // Disarming twice, or a timer never armed, is harmless.
         clock.wheel.disarm(timer)
         clock.wheel.disarm(clock.timer("never"))
         XCTAssertEqual(clock.wheel.linkedCount, 0)
+    }
+
+    func testCancelTakesTheTimerOutAtOnce() {
+        let clock = FakeClock()
+        let timer = clock.timer("t")
+        clock.arm(timer, in: 300)
+        clock.wheel.cancel(timer)
+        XCTAssertFalse(timer.isArmed)
+        XCTAssertEqual(clock.wheel.linkedCount, 0)
+        clock.run(to: clock.now + rotation, step: 50)
+        XCTAssertEqual(clock.fired("t"), [])
+        clock.wheel.cancel(timer)  // twice is harmless
+        XCTAssertEqual(clock.wheel.linkedCount, 0)
+    }
+
+    func testDisarmedTimerArmedEarlierFiresAtTheEarlierDeadline() {
+        let clock = FakeClock()
+        let timer = clock.timer("t")
+        clock.arm(timer, in: 700)
+        clock.wheel.disarm(timer)
+        clock.arm(timer, in: 300)
+        let deadline = clock.now + 300
+        clock.run(to: clock.now + 2 * rotation, step: 25)
+        assertFiredOnce(clock, "t", deadline: deadline)
+        XCTAssertEqual(clock.wheel.linkedCount, 0)
+    }
+
+    /// What a keep-alive connection does per request: disarm, then arm later than before.
+    func testDisarmAndLaterArmFireOnceAtTheLastDeadline() {
+        let clock = FakeClock()
+        let timer = clock.timer("t")
+        clock.arm(timer, in: 500)
+        var deadline: UInt64 = 0
+        for _ in 0..<20 {
+            clock.run(to: clock.now + 100, step: 20)
+            clock.wheel.disarm(timer)
+            clock.arm(timer, in: 500)
+            deadline = clock.now + 500
+            XCTAssertEqual(clock.wheel.linkedCount, 1)
+        }
+        XCTAssertEqual(clock.fired("t"), [])
+        clock.run(to: clock.now + 2 * rotation, step: 20)
+        assertFiredOnce(clock, "t", deadline: deadline)
     }
 
     func testDisarmedTimerCanBeArmedAgain() {

@@ -196,7 +196,7 @@ extension HTTP2ServerSession {
         }
         stream.headDelivered = true
         stream.isHeadRequest = requestHead.method == .head
-        delegate?.http2(self, didReceiveHead: requestHead, stream: stream.id, endStream: endStream)
+        delegate?.http2(self, didReceiveHead: &requestHead, stream: stream.id, endStream: endStream)
     }
 
     /// The last frame of a response is out: a client still sending its request is asked to

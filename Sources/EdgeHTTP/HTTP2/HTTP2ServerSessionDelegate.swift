@@ -5,10 +5,11 @@ import EdgeIO
 /// `produce`; the delegate may call back into the session (submit a response, reset a stream,
 /// acknowledge bytes) from any of them.
 public protocol HTTP2ServerSessionDelegate: AnyObject {
-    /// A request head is complete. `head` is the session's reusable head, valid only during
-    /// the call: copy what must outlive it. When `endStream` is true the request has no body
-    /// and neither `didReceiveData` nor `didEndStream` follows for it.
-    func http2(_ session: HTTP2ServerSession, didReceiveHead head: HTTPRequestHead, stream: Int32, endStream: Bool)
+    /// A request head is complete. `head` is the session's reusable head, lent in place (no
+    /// copy of its five arrays per request) and valid only during the call: copy what must
+    /// outlive it. The session resets it before the next head. When `endStream` is true the
+    /// request has no body and neither `didReceiveData` nor `didEndStream` follows for it.
+    func http2(_ session: HTTP2ServerSession, didReceiveHead head: inout HTTPRequestHead, stream: Int32, endStream: Bool)
 
     /// A chunk of request body, borrowed for the call. The client's flow-control window
     /// reopens only when the delegate reports the bytes forwarded with
