@@ -31,10 +31,10 @@ final class ClientTransport {
         lastFinished = now
     }
 
-    /// For a connection with nothing in flight: frees the record buffers a busy spell kept and
-    /// goes back to freeing them whenever they empty.
+    /// For a connection with nothing in flight: frees the record buffers a busy spell kept (or
+    /// a read left behind) and goes back to freeing them whenever they empty.
     func releaseIdleTLSBuffers() {
-        guard !releasesWhenEmpty, let tls, tls.releaseBuffers() else { return }
+        guard let tls, tls.releaseBuffers(), !releasesWhenEmpty else { return }
         tls.setReleasesBuffersWhenEmpty(true)
         releasesWhenEmpty = true
     }
@@ -59,6 +59,10 @@ final class ClientTransport {
         switch result {
         case .count(let n):
             emptiedSocket = !peerHungUp && (tls.map { $0.readEmptiedSocket } ?? (n < space))
+            // OpenSSL frees an empty read buffer (in release mode) only when a read finds the
+            // socket empty, which the shortcut above skips: free it here instead, or a
+            // sporadic connection would keep 16 KiB while it waits.
+            if emptiedSocket && releasesWhenEmpty, let tls { _ = tls.releaseBuffers() }
         case .wouldBlock:
             pool.reclaim(&buffer)
         default:

@@ -70,8 +70,13 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             if state == .awaitingResponse && inbound.readableBytes >= 64 * 1024 { return }
             switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 4096) {
             case .count:
-                if transport.emptiedSocket { canRead = false }
                 process()
+                if transport.emptiedSocket {
+                    // Done until the next readable event: the buffer goes back to the pool
+                    // (as a read that hears wouldBlock gives it back), if all of it was used.
+                    canRead = false
+                    if state != .closed { worker.buffers.reclaim(&inbound) }
+                }
             case .wouldBlock:
                 canRead = false
             case .closed, .failed:

@@ -82,8 +82,11 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         while (canRead || transport.hasBufferedBytes) && !closed {
             switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 8192) {
             case .count:
-                if transport.emptiedSocket { canRead = false }
                 consumeInbound()
+                if transport.emptiedSocket {
+                    canRead = false  // until the next readable event; the buffer goes back to the pool
+                    if !closed { worker.buffers.reclaim(&inbound) }
+                }
             case .wouldBlock:
                 canRead = false
             case .closed, .failed:

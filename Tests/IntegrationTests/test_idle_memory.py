@@ -1,0 +1,52 @@
+"""An idle keep-alive connection holds no buffers: after its request, a TLS connection costs
+about OpenSSL's own state (~15 KiB; see Benchmarks/idle_connections.py), a plaintext one
+about 1.6 KiB. A connection that kept a 16 KiB read buffer would double the TLS figure."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from conftest import require_edge
+from helpers.wire import ACCEPT_BOTH, client_context, connect, jsonrpc, read_head
+
+COUNT = 300
+
+
+def _rss_kib(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    raise AssertionError("no VmRSS")
+
+
+def _open_and_ask(edge, tls: bool, cafile: str, count: int) -> list:
+    body = json.dumps(jsonrpc("tools/call", 1)).encode()
+    request = (b"POST /mcp HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n"
+               b"accept: " + ACCEPT_BOTH.encode() + b"\r\ncontent-length: %d\r\n\r\n" % len(body) + body)
+    ctx = client_context(cafile, ["http/1.1"]) if tls else None
+    sockets = []
+    for _ in range(count):
+        s = connect(edge.port(tls), ctx)
+        s.sendall(request)
+        status, head, _ = read_head(s)
+        assert status == 200, head
+        sockets.append(s)
+    return sockets
+
+
+@pytest.mark.parametrize("tls,limit_kib", [(True, 24), (False, 6)], ids=["tls", "plain"])
+def test_idle_keepalive_connections_hold_no_buffers(tls, limit_kib, edge_factory, backend_c, cafile):
+    edge = edge_factory({"c": backend_c.url})
+    require_edge(edge)
+    warm = _open_and_ask(edge, tls, cafile, 20)  # pools, caches and code pages settle first
+    time.sleep(1.5)
+    before = _rss_kib(edge.proc.pid)
+    idle = _open_and_ask(edge, tls, cafile, COUNT)
+    time.sleep(1.5)  # the worker's 1 s sweep frees what busy connections kept
+    per_connection = (_rss_kib(edge.proc.pid) - before) / COUNT
+    for s in warm + idle:
+        s.close()
+    assert per_connection < limit_kib, f"{per_connection:.1f} KiB per idle connection (limit {limit_kib})"
