@@ -75,7 +75,7 @@ final class Acceptor: IOHandler {
     }
 
     func resume() {
-        guard paused else { return }
+        guard paused, !isClosed else { return }
         paused = false
         worker.loop.resumeListener(fd)
     }
@@ -85,7 +85,13 @@ final class Acceptor: IOHandler {
     }
     private lazy var resumeTimer = LoopTimer { [weak self] in self?.resume() }
 
+    /// Once closed, the descriptor number may belong to another socket: a late resume must
+    /// not touch it.
+    private var isClosed = false
+
     func close() {
+        isClosed = true
+        worker.loop.cancel(resumeTimer)
         worker.loop.close(fd)
     }
 }

@@ -61,6 +61,14 @@ final class HandshakeAdmission {
         return .available
     }
 
+    /// Evicts every handshake in progress (draining: none of them has sent a request yet).
+    func evictAll() {
+        while let oldest {
+            oldest.holder.evictFromHandshakeSlot()
+            leave(oldest)  // in case the holder did not
+        }
+    }
+
     /// Takes a place for `holder` (after `makeRoom` said there is one).
     func admit(_ holder: HandshakeSlotHolder, now: UInt64) -> HandshakeSlot {
         let slot = HandshakeSlot(holder: holder, admittedAt: now)

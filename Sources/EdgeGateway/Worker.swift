@@ -91,6 +91,7 @@ public final class Worker {
         isDraining = true
         for acceptor in acceptors { acceptor.close() }
         acceptors.removeAll()
+        handshakes.evictAll()  // no request yet: nothing to finish
         for connection in Array(connections.values) { connection.drain() }
         if connectionCount == 0 {
             finishDrain()

@@ -82,3 +82,19 @@ final class HandshakeAdmissionTests: XCTestCase {
         XCTAssertFalse(c.evicted)
     }
 }
+
+extension HandshakeAdmissionTests {
+    func testEvictAllEmptiesTheSet() {
+        let admission = HandshakeAdmission(limit: 4, stallAfter: 1_000)
+        var holders: [Holder] = []
+        for t in 0..<3 {
+            let holder = Holder(admission)
+            holder.slot = admission.admit(holder, now: UInt64(t))
+            holders.append(holder)
+        }
+        admission.evictAll()
+        XCTAssertEqual(admission.count, 0)
+        XCTAssertTrue(holders.allSatisfy(\.evicted))
+        XCTAssertEqual(admission.makeRoom(now: 10), .available)
+    }
+}

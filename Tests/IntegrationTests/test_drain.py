@@ -60,3 +60,22 @@ def test_sigterm_finishes_the_response_in_flight_then_exits(edge_factory, raw_ba
     if edge.stderr_path:
         assert "Fatal error" not in edge.stderr_path.read_text(errors="replace")
     edge.proc = None  # stopped here; the fixture has nothing left to stop
+
+
+def test_sigterm_does_not_wait_for_a_stalled_tls_handshake(edge_factory, raw_backend):
+    # A connection that never finishes its handshake has no request to finish: draining closes
+    # it at once instead of waiting for tls_handshake (60 s) or drain (30 s).
+    edge = edge_factory({"raw": raw_backend.url()}, workers=1,
+                        timeouts={"tls_handshake": "60s", "drain": "30s"})
+    require_edge(edge)
+    stalled = socket.create_connection(("127.0.0.1", edge.tls_port), 5)
+    try:
+        time.sleep(0.3)  # accepted: the handshake is in progress
+        started = time.monotonic()
+        edge.proc.send_signal(signal.SIGTERM)
+        edge.proc.wait(timeout=10)
+        assert edge.proc.returncode == 0, edge.logs()
+        assert time.monotonic() - started < 5, "the drain waited for the stalled handshake"
+        edge.proc = None  # stopped here; the fixture has nothing left to stop
+    finally:
+        stalled.close()
