@@ -151,12 +151,7 @@ public enum KnownField: UInt8 {
 
     
     static func classify(_ bytes: [UInt8], _ range: Range<Int>) -> KnownField {
-        @inline(__always) func equals(_ s: StaticString) -> Bool {
-            guard s.utf8CodeUnitCount == range.count else { return false }
-            var j = 0
-            for i in range { if bytes[i] != s.utf8Start[j] { return false }; j += 1 }
-            return true
-        }
+        @inline(__always) func equals(_ s: StaticString) -> Bool { ByteScan.equals(bytes, range, s) }
         switch range.count {
         case 2: return equals("te") ? .te : .other
         case 4: return equals("host") ? .host : .other

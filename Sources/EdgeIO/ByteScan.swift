@@ -29,6 +29,17 @@ extension ByteScan {
         }
     }
 
+    /// Whether `bytes[range]` is exactly `text`: one `memcmp`, no per-byte bounds checks (field
+    /// names are matched against a dozen known ones on every request).
+    @inline(__always)
+    public static func equals(_ bytes: [UInt8], _ range: Range<Int>, _ text: StaticString) -> Bool {
+        precondition(range.lowerBound >= 0 && range.upperBound <= bytes.count)
+        guard text.utf8CodeUnitCount == range.count else { return false }
+        return bytes.withUnsafeBytes { raw in
+            memcmp(raw.baseAddress! + range.lowerBound, text.utf8Start, range.count) == 0
+        }
+    }
+
     /// Appends `source[range]` to `destination` with one copy (no slice, no reference counting).
     @inline(__always)
     public static func append(_ source: [UInt8], _ range: Range<Int>, to destination: inout [UInt8]) {

@@ -22,4 +22,13 @@ final class ByteScanTests: XCTestCase {
         ByteScan.append([1, 2, 3], 1..<1, to: &destination)
         XCTAssertEqual(destination.count, 7, "an empty range appends nothing")
     }
+
+    func testEqualsComparesTheRangeWithTheText() {
+        let bytes = Array("xcontent-lengthy".utf8)
+        XCTAssertTrue(ByteScan.equals(bytes, 1..<15, "content-length"))
+        XCTAssertFalse(ByteScan.equals(bytes, 1..<15, "content-lengtH"))
+        XCTAssertFalse(ByteScan.equals(bytes, 1..<14, "content-length"))  // length differs
+        XCTAssertFalse(ByteScan.equals(bytes, 0..<14, "content-length"))  // shifted
+        XCTAssertTrue(ByteScan.equals(bytes, 5..<5, ""))
+    }
 }
