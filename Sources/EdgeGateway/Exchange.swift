@@ -34,7 +34,7 @@ final class Exchange {
     var target: UpstreamTarget?
     var upstream: UpstreamConnection?
     /// The request's first body bytes, kept to answer errors with the client's JSON-RPC id.
-    var bodyPrefix: [UInt8] = []
+    var bodyPrefix = ByteBuffer()  // a buffer: emptying it per request is two stores
     var requestChunked = false
     var requestComplete = false
     var responseStarted = false
@@ -62,7 +62,7 @@ final class Exchange {
     func reset() {
         target = nil
         upstream = nil
-        bodyPrefix.removeAll(keepingCapacity: true)
+        bodyPrefix.clear()
         requestChunked = false
         requestComplete = false
         responseStarted = false
@@ -158,11 +158,11 @@ final class Exchange {
     /// Forwards a piece of the request body. Returns false when the client should pause.
     func sendBody(_ bytes: ByteView) -> Bool {
         requestBodyBytes += bytes.count
-        if bodyPrefix.count < Exchange.prefixLimit {
-            bodyPrefix.append(bytes, limit: Exchange.prefixLimit - bodyPrefix.count)
+        if bodyPrefix.readableBytes < Exchange.prefixLimit {
+            bodyPrefix.write(bytes.view(0..<Swift.min(bytes.count, Exchange.prefixLimit - bodyPrefix.readableBytes)))
         }
         if pendingFailure != nil {
-            if bodyPrefix.count >= Exchange.prefixLimit { answerPendingFailure() }
+            if bodyPrefix.readableBytes >= Exchange.prefixLimit { answerPendingFailure() }
             return true
         }
         guard let upstream else {
@@ -213,7 +213,7 @@ final class Exchange {
             return
         }
         // The error should carry the client's id: wait until enough of the body has arrived.
-        if !requestComplete && bodyPrefix.count < Exchange.prefixLimit {
+        if !requestComplete && bodyPrefix.readableBytes < Exchange.prefixLimit {
             pendingFailure = (status, code, reason)
             return
         }
@@ -234,8 +234,9 @@ final class Exchange {
         message.append(contentsOf: target?.nameBytes ?? [])
         message.append(contentsOf: "\" ".utf8)
         message.append(contentsOf: "\(reason)".utf8)
-        if isJSONRequest || JSONRPCScanner.looksLikeObject(bodyPrefix[...]) {
-            let id = JSONRPCScanner.topLevelID(in: bodyPrefix[...]).map { bodyPrefix[$0] }
+        let prefix = bodyPrefix.readableSlice
+        if isJSONRequest || JSONRPCScanner.looksLikeObject(prefix) {
+            let id = JSONRPCScanner.topLevelID(in: prefix).map { prefix[$0] }
             let body = JSONRPCErrorBody.make(id: id, code: code.rawValue, message: message)
             downstream.responseFailed(status: status, contentType: "application/json", body: body, for: self)
         } else {

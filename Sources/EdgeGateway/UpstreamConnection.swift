@@ -32,7 +32,7 @@ final class UpstreamConnection: IOHandler, Flushable {
     /// byte so the request can be replayed on a fresh connection (see `Exchange.retry`).
     /// A plain array rather than a pooled buffer: a request is a few hundred bytes, and the
     /// array keeps its capacity from request to request (no pool page held per request).
-    private var replay: [UInt8] = []
+    private var replay = ByteBuffer()  // a buffer: emptying it is two stores, not an array removeAll
     private var replayable = false
     static let replayLimit = 64 * 1024
     let timer = LoopTimer()
@@ -70,7 +70,7 @@ final class UpstreamConnection: IOHandler, Flushable {
     private func prepare(_ exchange: Exchange) {
         self.exchange = exchange
         pool.buffers.lend(&outbound)
-        replay.removeAll(keepingCapacity: true)
+        replay.clear()
         replayable = wasReused
         if state == .idle { state = .active }
         phase = .head
@@ -147,18 +147,18 @@ final class UpstreamConnection: IOHandler, Flushable {
     }
 
     private func keepForReplay(_ count: Int) {
-        guard replay.count + count <= UpstreamConnection.replayLimit else {
+        guard replay.readableBytes + count <= UpstreamConnection.replayLimit else {
             replayable = false
             forgetReplay()
             return
         }
         let start = outbound.readerIndex
-        outbound.withView(start..<(start + count)) { replay.append($0) }
+        outbound.withView(start..<(start + count)) { replay.write($0) }
     }
 
     /// Empties the replay copy; keeps its storage unless a large request made it big.
     private func forgetReplay() {
-        if replay.capacity > 4096 { replay = [] } else { replay.removeAll(keepingCapacity: true) }
+        if replay.capacity > 4096 { replay = ByteBuffer() } else { replay.clear() }
     }
 
     /// A reused connection died before any response byte: hand the request to a fresh one.
@@ -168,7 +168,7 @@ final class UpstreamConnection: IOHandler, Flushable {
         self.exchange = nil
         var request = ByteBuffer()
         pool.buffers.lend(&request)
-        request.write(contentsOf: replay)
+        request.write(contentsOf: replay.readableSlice)
         request.write(contentsOf: outbound.readableSlice)  // what was not written yet follows
         forgetReplay()
         outbound.clear()
