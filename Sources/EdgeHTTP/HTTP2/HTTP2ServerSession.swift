@@ -60,8 +60,9 @@ public final class HTTP2ServerSession {
         nghttp2_option_set_stream_reset_rate_limit(option, UInt64(2 * s.maxResetsPerWindow), UInt64(perSecond))
 
         var raw: OpaquePointer?
-        precondition(nghttp2_session_server_new2(&raw, HTTP2Callbacks.shared, nil, option) == 0 && raw != nil,
-                     "nghttp2_session_server_new2: out of memory")
+        // nghttp2's allocator maps its 16 KiB frame buffer (see CModules/CNGHTTP2/shim.h).
+        precondition(nghttp2_session_server_new3(&raw, HTTP2Callbacks.shared, nil, option, cedge_nghttp2_mem()) == 0
+                     && raw != nil, "nghttp2_session_server_new3: out of memory")
         session = raw!
         // No capacity reserved up front: these lists grow with the first requests and keep
         // what they reached, so an idle connection holds only what it used (2.5 KiB less).
