@@ -39,6 +39,7 @@ enum HTTP1Bytes {
     /// `isTokenChar` and `isFieldValueChar` as tables, for `ByteScan.firstIndex(notIn:)`.
     static let tokenSet = ByteSet(isTokenChar)
     static let fieldValueSet = ByteSet(isFieldValueChar)
+    static let hostSet = ByteSet(isHostChar)
 
     @inline(__always)
     static func isDigit(_ b: UInt8) -> Bool { b &- 48 < 10 }

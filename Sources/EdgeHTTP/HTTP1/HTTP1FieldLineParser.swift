@@ -48,7 +48,8 @@ struct HTTP1FieldLineParser {
         case .host:
             hostCount += 1
             if hostCount > 1 { return .duplicateHost }
-            for j in value where !HTTP1Bytes.isHostChar(bytes[j]) { return .invalidHost }
+            if ByteScan.firstIndex(notIn: HTTP1Bytes.hostSet, in: bytes, from: value.lowerBound, to: value.upperBound)
+                < value.upperBound { return .invalidHost }
             hostValue = value
         case .contentLength:
             // Identical duplicates ("5, 5" or two lines) are rejected too: one value, digits only.
