@@ -31,10 +31,10 @@ final class ClientTransport {
         lastFinished = now
     }
 
-    /// For a connection with nothing in flight: frees the record buffers a busy spell kept (or
-    /// a read left behind) and goes back to freeing them whenever they empty.
+    /// For a connection with nothing in flight: frees the record buffers a busy spell kept and
+    /// goes back to freeing them whenever they empty.
     func releaseIdleTLSBuffers() {
-        guard let tls, tls.releaseBuffers(), !releasesWhenEmpty else { return }
+        guard !releasesWhenEmpty, let tls, tls.releaseBuffers() else { return }
         tls.setReleasesBuffersWhenEmpty(true)
         releasesWhenEmpty = true
     }
@@ -59,10 +59,6 @@ final class ClientTransport {
         switch result {
         case .count(let n):
             emptiedSocket = !peerHungUp && (tls.map { $0.readEmptiedSocket } ?? (n < space))
-            // OpenSSL frees an empty read buffer (in release mode) only when a read finds the
-            // socket empty, which the shortcut above skips: free it here instead, or a
-            // sporadic connection would keep 16 KiB while it waits.
-            if emptiedSocket && releasesWhenEmpty, let tls { _ = tls.releaseBuffers() }
         case .wouldBlock:
             pool.reclaim(&buffer)
         default:
@@ -72,11 +68,19 @@ final class ClientTransport {
     }
 
     /// After `read(into:lendingFrom:room:)` returned bytes: the socket is known to be empty
-    /// (the read came back short, and TLS holds nothing unread), so the caller can wait for
-    /// the next readable event instead of reading once more only to hear `wouldBlock` (one
-    /// syscall per request saved; nginx does the same). Never set once the peer hung up:
-    /// its end-of-stream must still be read.
-    private(set) var emptiedSocket = false
+    /// (the read came back short, and TLS holds nothing unread). Never set once the peer hung
+    /// up: its end-of-stream must still be read.
+    private var emptiedSocket = false
+
+    /// Call once the bytes of `read(into:lendingFrom:room:)` are used. True when that read
+    /// emptied the socket: the caller waits for the next readable event instead of reading
+    /// once more only to hear `wouldBlock` (one syscall per request; nginx does the same), and
+    /// the buffer goes back to `pool` if nothing is left in it, as after `wouldBlock`.
+    func readEmptiedSocket(returning buffer: inout ByteBuffer, to pool: BufferPool) -> Bool {
+        guard emptiedSocket else { return false }
+        pool.reclaim(&buffer)
+        return true
+    }
     /// Set by the connection when epoll reported that the peer closed its side.
     var peerHungUp = false
 

@@ -34,7 +34,7 @@ final class Exchange {
     var target: UpstreamTarget?
     var upstream: UpstreamConnection?
     /// The request's first body bytes, kept to answer errors with the client's JSON-RPC id.
-    var bodyPrefix = ByteBuffer()  // a buffer: emptying it per request is two stores
+    var bodyPrefix = ByteBuffer()
     var requestChunked = false
     var requestComplete = false
     var responseStarted = false

@@ -71,12 +71,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 4096) {
             case .count:
                 process()
-                if transport.emptiedSocket {
-                    // Done until the next readable event: the buffer goes back to the pool
-                    // (as a read that hears wouldBlock gives it back), if all of it was used.
-                    canRead = false
-                    if state != .closed { worker.buffers.reclaim(&inbound) }
-                }
+                if transport.readEmptiedSocket(returning: &inbound, to: worker.buffers) { canRead = false }
             case .wouldBlock:
                 canRead = false
             case .closed, .failed:

@@ -83,10 +83,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
             switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 8192) {
             case .count:
                 consumeInbound()
-                if transport.emptiedSocket {
-                    canRead = false  // until the next readable event; the buffer goes back to the pool
-                    if !closed { worker.buffers.reclaim(&inbound) }
-                }
+                if transport.readEmptiedSocket(returning: &inbound, to: worker.buffers) { canRead = false }
             case .wouldBlock:
                 canRead = false
             case .closed, .failed:

@@ -30,9 +30,9 @@ final class UpstreamConnection: IOHandler, Flushable {
     var wasReused = false
     /// On a reused connection, the request bytes written so far, kept until the first response
     /// byte so the request can be replayed on a fresh connection (see `Exchange.retry`).
-    /// A plain array rather than a pooled buffer: a request is a few hundred bytes, and the
-    /// array keeps its capacity from request to request (no pool page held per request).
-    private var replay = ByteBuffer()  // a buffer: emptying it is two stores, not an array removeAll
+    /// Its own small buffer, not a pooled 16 KiB one: a request is a few hundred bytes, and the
+    /// storage is kept from request to request (emptying it is two stores).
+    private var replay = ByteBuffer()
     private var replayable = false
     static let replayLimit = 64 * 1024
     let timer = LoopTimer()

@@ -65,9 +65,13 @@ public final class Worker {
     /// A TLS handshake ended (done or failed): a listener paused on a full set may go on.
     func handshakeEnded(_ slot: HandshakeSlot) {
         handshakes.leave(slot)
-        if connectionCount < settings.maxConnectionsPerWorker && !isDraining {
-            for acceptor in acceptors { acceptor.resume() }
-        }
+        resumeAcceptingIfRoom()
+    }
+
+    /// Listeners paused on a full worker go on (each re-checks its own limits when it wakes).
+    private func resumeAcceptingIfRoom() {
+        guard connectionCount < settings.maxConnectionsPerWorker && !isDraining else { return }
+        for acceptor in acceptors { acceptor.resume() }
     }
 
     /// Registers a connection that has finished its handshake, for draining.
@@ -78,9 +82,7 @@ public final class Worker {
     func connectionClosed(_ connection: DrainableConnection?) {
         connectionCount -= 1
         if let connection { connections[ObjectIdentifier(connection)] = nil }
-        if connectionCount < settings.maxConnectionsPerWorker && !isDraining {
-            for acceptor in acceptors { acceptor.resume() }
-        }
+        resumeAcceptingIfRoom()
         if isDraining && connectionCount == 0 { finishDrain() }
     }
 

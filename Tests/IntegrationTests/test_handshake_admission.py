@@ -9,6 +9,8 @@ import socket
 import subprocess
 import time
 
+import pytest
+
 from conftest import require_edge
 from helpers.wire import ACCEPT_BOTH, jsonrpc
 
@@ -31,19 +33,24 @@ def _closed_by_server(sock: socket.socket, within: float) -> bool:
         return False
 
 
-def test_stalled_handshakes_give_way_to_new_clients(edge_factory, backend_c, cafile):
-    # Two places, both taken by connections that never send a ClientHello. The handshake
-    # timeout is long, so only eviction can free a place for curl.
-    edge = edge_factory({"c": backend_c.url}, limits={"max_pending_handshakes": 2},
+@pytest.mark.parametrize("places,stalled_count,evicted", [(2, 2, 1), (20, 60, 20)],
+                         ids=["as-many-as-places", "three-times-the-places"])
+def test_stalled_handshakes_give_way_to_new_clients(places, stalled_count, evicted, edge_factory,
+                                                    backend_c, cafile):
+    # Every place is taken by connections that never send a ClientHello; with more of them than
+    # places, the rest wait in the accept queue ahead of curl. The handshake timeout is long, so
+    # only eviction (of a handshake older than a second) can let curl in.
+    edge = edge_factory({"c": backend_c.url}, limits={"max_pending_handshakes": places},
                         timeouts={"tls_handshake": "60s"})
     require_edge(edge)
-    stalled = [socket.create_connection(("127.0.0.1", edge.tls_port), 5) for _ in range(2)]
+    stalled = [socket.create_connection(("127.0.0.1", edge.tls_port), 5) for _ in range(stalled_count)]
     try:
-        time.sleep(0.3)  # both accepted and holding their places
+        time.sleep(0.3)  # the first ones accepted and holding their places
         r = _tools_call(edge, cafile)
         assert r.returncode == 0 and r.stdout == "200", f"curl: {r.returncode} {r.stdout} {r.stderr}"
-        # A place went to curl by closing the oldest stalled connection, long before 60 s.
-        assert _closed_by_server(stalled[0], 5), "the oldest stalled handshake was not evicted"
+        # Places went to newer connections by closing the oldest stalled ones, long before 60 s.
+        closed = sum(_closed_by_server(s, 5 if i == 0 else 0.2) for i, s in enumerate(stalled[:evicted]))
+        assert closed == evicted, f"only {closed} of the oldest {evicted} stalled handshakes were evicted"
         edge.assert_alive()
     finally:
         for s in stalled:
@@ -64,21 +71,3 @@ def test_burst_larger_than_the_limit_is_served_completely(edge_factory, backend_
     total, succeeded, failed = map(int, m.groups())
     assert (total, succeeded, failed) == (300, 300, 0), r.stdout
     edge.assert_alive()
-
-
-def test_many_stalled_handshakes_do_not_lock_out_a_client(edge_factory, backend_c, cafile):
-    # Three times more stalled connections than places: most wait in the accept queue, ahead
-    # of curl. Each one admitted after a second evicts a stalled one, so curl still gets in.
-    edge = edge_factory({"c": backend_c.url}, limits={"max_pending_handshakes": 20},
-                        timeouts={"tls_handshake": "60s"})
-    require_edge(edge)
-    stalled = [socket.create_connection(("127.0.0.1", edge.tls_port), 5) for _ in range(60)]
-    try:
-        r = _tools_call(edge, cafile)
-        assert r.returncode == 0 and r.stdout == "200", f"curl: {r.returncode} {r.stdout} {r.stderr}"
-        closed = sum(_closed_by_server(s, 0.2) for s in stalled[:20])
-        assert closed == 20, f"only {closed} of the first 20 stalled handshakes were evicted"
-        edge.assert_alive()
-    finally:
-        for s in stalled:
-            s.close()
