@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import socket
+import ssl
 import time
 
 import pytest
@@ -63,6 +64,39 @@ def test_end_of_stream_with_the_request_closes_at_once(tls, edge_factory, backen
         s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
         s.sendall(_request(json.dumps(jsonrpc("tools/call", 8)).encode()))
         socket.socket.shutdown(s, socket.SHUT_WR)  # FIN without close_notify, as clients do
+        assert _closed_within(s, 5), "the edge did not notice the client's end of stream"
+        edge.assert_alive()
+    finally:
+        s.close()
+
+
+def test_end_of_stream_with_the_last_handshake_flight_closes_at_once(edge_factory, backend_c, cafile):
+    # The client's Finished, its request and its FIN arrive in one segment, so epoll reports
+    # the hang-up while the handshake is still being driven. The HTTP/1.1 connection taking
+    # over must still read to end-of-stream after the request.
+    edge = edge_factory({"c": backend_c.url}, timeouts={"idle_keepalive": "60s"})
+    require_edge(edge)
+    incoming, outgoing = ssl.MemoryBIO(), ssl.MemoryBIO()
+    ctx = client_context(cafile, ["http/1.1"])
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_3  # the client speaks last in the handshake
+    tls = ctx.wrap_bio(incoming, outgoing, server_hostname="localhost")
+    s = socket.create_connection(("127.0.0.1", edge.port(True)), timeout=10)
+    try:
+        while True:
+            try:
+                tls.do_handshake()
+                break
+            except ssl.SSLWantReadError:
+                if outgoing.pending:
+                    s.sendall(outgoing.read())
+                data = s.recv(65536)
+                assert data, "the edge closed during the handshake"
+                incoming.write(data)
+        tls.write(_request(json.dumps(jsonrpc("tools/call", 9)).encode()))
+        s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+        s.sendall(outgoing.read())  # Finished and the request, held back until the FIN
+        socket.socket.shutdown(s, socket.SHUT_WR)
+        # Whether it answers first or drops the request (the client hung up), it must close.
         assert _closed_within(s, 5), "the edge did not notice the client's end of stream"
         edge.assert_alive()
     finally:
