@@ -341,6 +341,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     private func writePending() {
+        defer { transport.endWriteBatch() }
         guard state != .closed, canWrite else { return }
         let wasFull = outbound.readableBytes >= HTTP1ClientConnection.responseHighWater
         while !outbound.isEmpty {

@@ -260,6 +260,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     }
 
     private func writePending() {
+        defer { transport.endWriteBatch() }
         guard !closed, canWrite else { return }
         while canWrite && !closed {
             // What is queued leaves first, so a large frame produced next can go out uncopied.

@@ -136,6 +136,13 @@ public enum Socket {
         setsockopt(fd, Int32(IPPROTO_TCP), TCP_NODELAY, &one, socklen_t(MemoryLayout<Int32>.size))
     }
 
+    /// Turns TCP_CORK on or off. While on, the kernel sends only full segments; turning it off
+    /// sends what is queued at once.
+    public static func setCork(_ fd: Int32, _ on: Bool) {
+        var value: Int32 = on ? 1 : 0
+        setsockopt(fd, Int32(IPPROTO_TCP), TCP_CORK, &value, socklen_t(MemoryLayout<Int32>.size))
+    }
+
     /// Reads into the free space of `buffer`.
     public static func read(_ fd: Int32, into buffer: inout ByteBuffer) -> IOResult {
         read(fd, into: &buffer, max: Int.max)
