@@ -114,7 +114,7 @@ final class ClientTransport {
     /// Corks the socket once a batch has more than one bulk send coming: the second bulk write,
     /// or a TLS write that makes several records. The kernel then sends full segments (64 KiB
     /// on loopback) instead of one per 16 KiB record or frame, which costs it about half as
-    /// much CPU per byte (Benchmarks/README.md, "Corked bulk writes").
+    /// much CPU per byte (see Benchmarks/loopback_send.c).
     @inline(__always)
     private func noteWrite(_ count: Int) {
         guard count >= ClientTransport.bulkWrite, !corked else { return }
