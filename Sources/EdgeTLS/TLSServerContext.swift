@@ -20,8 +20,9 @@ public struct TLSCertificateFiles: Equatable, Sendable {
 /// and share it among all workers: `SSL_CTX` is thread-safe and this object is read-only after
 /// init, and sharing it means one session cache and one set of ticket keys for all workers.
 ///
-/// Settings: TLS 1.2 and 1.3 only; for 1.2 the "intermediate" ECDHE + AES-GCM/ChaCha20
-/// suites, for 1.3 OpenSSL's defaults; server cipher preference; groups X25519, P-256, P-384;
+/// Settings: TLS 1.2 and 1.3 only; the "intermediate" suites (1.2: ECDHE + AES-GCM/ChaCha20;
+/// 1.3: AES-128-GCM, AES-256-GCM, ChaCha20), AES-128 first; server cipher preference, except
+/// that a client listing ChaCha20 first gets it; groups X25519, P-256, P-384;
 /// no compression, no renegotiation; partial writes and moving write buffers allowed.
 ///
 /// Resumption: a server-side session cache (TLS 1.2 session ids) and session tickets. There is
@@ -100,6 +101,12 @@ public final class TLSServerContext {
         + "ECDHE-ECDSA-AES256-GCM-SHA384:ECDHE-RSA-AES256-GCM-SHA384:"
         + "ECDHE-ECDSA-CHACHA20-POLY1305:ECDHE-RSA-CHACHA20-POLY1305"
 
+    /// TLS 1.3 suites in the intermediate profile's order. OpenSSL's own default puts AES-256
+    /// first; AES-128-GCM is as strong for this use and costs both ends about 30 % less per
+    /// byte (14 AES rounds against 10), which a 1 MiB response pays a few hundred µs for.
+    /// Clients that list ChaCha20 first (no AES hardware) still get it: SSL_OP_PRIORITIZE_CHACHA.
+    private static let tls13Suites = "TLS_AES_128_GCM_SHA256:TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256"
+
     /// Must stay equal across contexts: SSL_set_SSL_CTX keeps a session valid only when the
     /// id contexts match.
     private static let sessionIDContext: [UInt8] = Array("mcp-edge".utf8)
@@ -114,10 +121,13 @@ public final class TLSServerContext {
         // answer the closed socket with an alert and drop the session from the cache.
         _ = cedge_SSL_CTX_set_options(ctx, cedge_SSL_OP_NO_COMPRESSION()
                                       | cedge_SSL_OP_CIPHER_SERVER_PREFERENCE()
+                                      | cedge_SSL_OP_PRIORITIZE_CHACHA()
                                       | cedge_SSL_OP_NO_RENEGOTIATION()
                                       | cedge_SSL_OP_IGNORE_UNEXPECTED_EOF())
         try handle.require(SSL_CTX_set_cipher_list(ctx, intermediateCiphers),
                            "cannot set the TLS 1.2 cipher list")
+        try handle.require(SSL_CTX_set_ciphersuites(ctx, tls13Suites),
+                           "cannot set the TLS 1.3 cipher suites")
         try handle.require(cedge_SSL_CTX_set1_groups_list(ctx, "X25519:P-256:P-384"),
                            "cannot set the key exchange groups X25519:P-256:P-384")
         var mode = cedge_SSL_MODE_ENABLE_PARTIAL_WRITE() | cedge_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER()

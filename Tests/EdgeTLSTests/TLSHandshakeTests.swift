@@ -123,6 +123,24 @@ final class TLSHandshakeTests: XCTestCase {
         XCTAssertEqual(pair.server.negotiatedALPN, .h2)
     }
 
+    /// The server's order wins (AES-128 first, as in the intermediate profile), except for a
+    /// client that lists ChaCha20 first.
+    func testTLS13SuiteFollowsServerOrderUnlessClientPrefersChaCha() throws {
+        let cases = [
+            ("TLS_AES_256_GCM_SHA384:TLS_AES_128_GCM_SHA256", "TLS_AES_128_GCM_SHA256"),
+            ("TLS_AES_256_GCM_SHA384:TLS_CHACHA20_POLY1305_SHA256", "TLS_AES_256_GCM_SHA384"),
+            ("TLS_CHACHA20_POLY1305_SHA256:TLS_AES_128_GCM_SHA256", "TLS_CHACHA20_POLY1305_SHA256"),
+        ]
+        for (offered, chosen) in cases {
+            let tls13 = try client()
+            XCTAssertEqual(SSL_CTX_set_ciphersuites(tls13.rawContext, offered), 1)
+            let pair = try TLSTestPair(server: server, client: tls13, serverName: "localhost")
+            pair.assertHandshakeSucceeds()
+            XCTAssertEqual(pair.server.protocolVersion, .tls1_3)
+            XCTAssertEqual(pair.server.cipherSuite, chosen, "client offered \(offered)")
+        }
+    }
+
     func testGarbageInsteadOfClientHelloIsAnError() throws {
         let pair = try TLSTestPair(server: server, client: client(), serverName: "localhost")
         let garbage = Array("GET / HTTP/1.1\r\nHost: x\r\n\r\n".utf8)

@@ -55,6 +55,7 @@ long cedge_SSL_CTX_set_num_tickets(SSL_CTX *ctx, size_t n);
 int cedge_SSL_set_tlsext_host_name(SSL *ssl, const char *name);
 uint64_t cedge_SSL_OP_NO_RENEGOTIATION(void);
 uint64_t cedge_SSL_OP_CIPHER_SERVER_PREFERENCE(void);
+uint64_t cedge_SSL_OP_PRIORITIZE_CHACHA(void);
 uint64_t cedge_SSL_OP_NO_COMPRESSION(void);
 long cedge_SSL_MODE_RELEASE_BUFFERS(void);
 long cedge_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER(void);
