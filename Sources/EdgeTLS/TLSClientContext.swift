@@ -22,6 +22,8 @@ public final class TLSClientContext {
         _ = cedge_SSL_CTX_set_options(ctx, cedge_SSL_OP_NO_COMPRESSION() | cedge_SSL_OP_NO_RENEGOTIATION())
         _ = cedge_SSL_CTX_set_mode(ctx, cedge_SSL_MODE_ENABLE_PARTIAL_WRITE() | cedge_SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER())
         _ = cedge_SSL_CTX_set_read_ahead(ctx, 1)  // one read per record, not header then body
+        try handle.require(SSL_CTX_set_ciphersuites(ctx, CipherProfile.tls13),
+                           "cannot set the TLS 1.3 cipher suites for upstream connections")
         if verifyPeer {
             SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nil)
             if let caFile {
