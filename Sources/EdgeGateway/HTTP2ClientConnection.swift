@@ -67,6 +67,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     // MARK: Reading
 
     func handle(_ events: IOEvents) {
+        noteActivity()
         if events.contains(.writable) {
             canWrite = true
             writePending()
@@ -256,6 +257,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     }
 
     func flush() {
+        noteActivity()
         writePending()
     }
 
@@ -342,8 +344,27 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
 
     // MARK: Closing
 
+    /// Called every second. A connection with nothing in flight frees its TLS record buffers;
+    /// one that also stayed quiet for a whole interval gives back its frame buffer's pages.
     func releaseIdleMemory() {
-        if streams.isEmpty && outbound.isEmpty { transport.releaseIdleTLSBuffers() }
+        defer { activeSinceSweep = false }
+        guard streams.isEmpty && outbound.isEmpty else { return }
+        transport.releaseIdleTLSBuffers()
+        if !activeSinceSweep && !pagesReleased {
+            session.releaseIdlePages()
+            pagesReleased = true
+        }
+    }
+
+    /// Set by every event and flush; cleared by the once-a-second sweep.
+    private var activeSinceSweep = true
+    /// Whether the frame buffer's pages were given back since the connection last did anything.
+    private var pagesReleased = false
+
+    @inline(__always)
+    private func noteActivity() {
+        activeSinceSweep = true
+        pagesReleased = false
     }
 
     func drain() {

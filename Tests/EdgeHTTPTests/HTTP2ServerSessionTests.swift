@@ -401,6 +401,27 @@ final class HTTP2ServerSessionTests: XCTestCase {
         XCTAssertEqual(server.spareStreams.count, 1)
     }
 
+    /// The frame buffer's pages go back when the session is quiet and return with the next
+    /// frames, which arrive intact.
+    func testIdleSessionGivesBackFrameBufferPages() {
+        start()
+        let body = [UInt8](repeating: 0x61, count: 3000)
+        let first = client.request(method: "GET")
+        pipe.run()
+        server.submitResponse(stream: first, status: 200, contentType: "text/plain", body: body)
+        pipe.run()
+        XCTAssertEqual(client.responses[first]?.body, body)
+        XCTAssertGreaterThan(server.frameBufferResidentBytes, 0, "frames were written into the buffer")
+        server.releaseIdlePages()
+        XCTAssertEqual(server.frameBufferResidentBytes, 0)
+        let second = client.request(method: "GET")
+        pipe.run()
+        server.submitResponse(stream: second, status: 200, contentType: "text/plain", body: body)
+        pipe.run()
+        XCTAssertEqual(client.responses[second]?.body, body)
+        XCTAssertGreaterThan(server.frameBufferResidentBytes, 0)
+    }
+
     func testEmptyDataFloodEndsWithGoAway() {
         var settings = HTTP2Settings()
         settings.maxEmptyDataFramesPerWindow = 20

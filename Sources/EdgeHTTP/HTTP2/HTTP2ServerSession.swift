@@ -17,6 +17,8 @@ public final class HTTP2ServerSession {
     public let settings: HTTP2Settings
 
     let session: OpaquePointer
+    /// The allocator's record of the session's mapped frame buffer; freed after the session.
+    private let pages: UnsafeMutablePointer<cedge_h2_pages>
     /// Filled by the header callbacks for the stream whose HEADERS are being decoded (header
     /// blocks of different streams never interleave), reset per stream.
     var requestHead = HTTPRequestHead()
@@ -61,8 +63,13 @@ public final class HTTP2ServerSession {
 
         var raw: OpaquePointer?
         // nghttp2's allocator maps its 16 KiB frame buffer (see CModules/CNGHTTP2/shim.h).
-        precondition(nghttp2_session_server_new3(&raw, HTTP2Callbacks.shared, nil, option, cedge_nghttp2_mem()) == 0
+        pages = .allocate(capacity: 1)
+        pages.initialize(to: cedge_h2_pages())
+        pages.pointee.creating = 1
+        var mem = cedge_nghttp2_mem(pages)
+        precondition(nghttp2_session_server_new3(&raw, HTTP2Callbacks.shared, nil, option, &mem) == 0
                      && raw != nil, "nghttp2_session_server_new3: out of memory")
+        pages.pointee.creating = 0
         session = raw!
         // No capacity reserved up front: these lists grow with the first requests and keep
         // what they reached, so an idle connection holds only what it used (2.5 KiB less).
@@ -72,7 +79,19 @@ public final class HTTP2ServerSession {
 
     deinit {
         nghttp2_session_del(session)
+        pages.deallocate()
     }
+
+    /// For a session that has been quiet: gives back the memory pages its frame buffer wrote
+    /// (4 KiB or more per connection); they come back, zeroed, with the next frame. Does
+    /// nothing while frames wait to be sent.
+    public func releaseIdlePages() {
+        guard !wantsWrite else { return }
+        cedge_h2_pages_release(pages)
+    }
+
+    /// Resident bytes of the frame buffer (tests).
+    var frameBufferResidentBytes: Int { cedge_h2_pages_resident(pages) }
 
     private func submitSettings() {
         func entry(_ id: nghttp2_settings_id, _ value: Int) -> nghttp2_settings_entry {
