@@ -18,46 +18,57 @@ enum HTTP2Callbacks {
         return callbacks!
     }()
 
+    /// Runs `body` on the session behind `userData` without retaining it: nghttp2 calls back
+    /// only from inside the session's own calls, so the session is alive throughout (a retain
+    /// and release per callback were about 50 atomic operations per request).
     @inline(__always)
-    static func owner(_ userData: UnsafeMutableRawPointer?) -> HTTP2ServerSession {
-        Unmanaged<HTTP2ServerSession>.fromOpaque(userData!).takeUnretainedValue()
+    static func owner<R>(_ userData: UnsafeMutableRawPointer?, _ body: (HTTP2ServerSession) -> R) -> R {
+        Unmanaged<HTTP2ServerSession>.fromOpaque(userData!)._withUnsafeGuaranteedRef(body)
+    }
+
+    /// The same for the stream behind a data source (the session's table keeps it alive).
+    @inline(__always)
+    static func stream<R>(_ source: UnsafeMutablePointer<nghttp2_data_source>?, _ body: (HTTP2Stream) -> R) -> R {
+        Unmanaged<HTTP2Stream>.fromOpaque(source!.pointee.ptr)._withUnsafeGuaranteedRef(body)
     }
 
     static let onBeginHeaders: nghttp2_on_begin_headers_callback = { _, frame, userData in
-        owner(userData).beginHeaders(frame!)
+        owner(userData) { $0.beginHeaders(frame!) }
     }
 
     static let onHeader: nghttp2_on_header_callback = { _, frame, name, nameLength, value, valueLength, _, userData in
-        owner(userData).header(frame!, name: UnsafeBufferPointer(start: name, count: nameLength),
-                               value: UnsafeBufferPointer(start: value, count: valueLength))
+        owner(userData) {
+            $0.header(frame!, name: UnsafeBufferPointer(start: name, count: nameLength),
+                      value: UnsafeBufferPointer(start: value, count: valueLength))
+        }
     }
 
     static let onFrameRecv: nghttp2_on_frame_recv_callback = { _, frame, userData in
-        owner(userData).frameReceived(frame!)
+        owner(userData) { $0.frameReceived(frame!) }
     }
 
     static let onDataChunkRecv: nghttp2_on_data_chunk_recv_callback = { _, _, streamID, data, length, userData in
-        owner(userData).dataReceived(stream: streamID, data: ByteView(start: data, count: length))
+        owner(userData) { $0.dataReceived(stream: streamID, data: ByteView(start: data, count: length)) }
     }
 
     static let onStreamClose: nghttp2_on_stream_close_callback = { _, streamID, errorCode, userData in
-        owner(userData).streamClosed(streamID, errorCode: errorCode)
+        owner(userData) { $0.streamClosed(streamID, errorCode: errorCode) }
     }
 
     static let onFrameSend: nghttp2_on_frame_send_callback = { _, frame, userData in
-        owner(userData).frameSent(frame!)
+        owner(userData) { $0.frameSent(frame!) }
     }
 
     /// The data source of every response body: its `ptr` is the `HTTP2Stream`.
     static let readBody: nghttp2_data_source_read_callback = { _, _, buf, length, flags, source, userData in
-        let stream = Unmanaged<HTTP2Stream>.fromOpaque(source!.pointee.ptr).takeUnretainedValue()
-        return owner(userData).readBody(stream, into: buf!, length: length, flags: flags!)
+        stream(source) { stream in owner(userData) { $0.readBody(stream, into: buf!, length: length, flags: flags!) } }
     }
 
     /// A DATA frame whose payload `readBody` left in the stream's body buffer (NO_COPY).
     static let sendData: nghttp2_send_data_callback = { _, _, framehd, length, source, userData in
-        let stream = Unmanaged<HTTP2Stream>.fromOpaque(source!.pointee.ptr).takeUnretainedValue()
-        return owner(userData).sendData(stream, frameHeader: ByteView(start: framehd, count: 9), length: length)
+        stream(source) { stream in
+            owner(userData) { $0.sendData(stream, frameHeader: ByteView(start: framehd, count: 9), length: length) }
+        }
     }
 }
 
