@@ -101,8 +101,13 @@ extension HTTP2ServerSession {
     /// anything is kept, so an oversized head costs no memory past the limit.
     func header(_ frame: UnsafePointer<nghttp2_frame>, name: UnsafeBufferPointer<UInt8>,
                 value: UnsafeBufferPointer<UInt8>) -> Int32 {
-        guard frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST,
-              let stream = stream(frame.pointee.hd.stream_id), !stream.headerTooLarge else { return 0 }
+        guard frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST else { return 0 }
+        return withStream(frame.pointee.hd.stream_id) { header(of: $0, name: name, value: value) } ?? 0
+    }
+
+    private func header(of stream: HTTP2Stream, name: UnsafeBufferPointer<UInt8>,
+                        value: UnsafeBufferPointer<UInt8>) -> Int32 {
+        guard !stream.headerTooLarge else { return 0 }
         stream.headerCount += 1
         stream.headerListSize += name.count + value.count + 32
         if stream.headerCount > settings.maxHeaderCount || stream.headerListSize > settings.maxHeaderListSize {

@@ -235,6 +235,14 @@ public final class HTTP2ServerSession {
         return Unmanaged<HTTP2Stream>.fromOpaque(raw).takeUnretainedValue()
     }
 
+    /// Runs `body` on an open stream without retaining it (per-header callbacks: the stream
+    /// stays registered while nghttp2 decodes its header block); nil if it is not open.
+    @inline(__always)
+    func withStream<R>(_ id: Int32, _ body: (HTTP2Stream) -> R) -> R? {
+        guard id > 0, let raw = nghttp2_session_get_stream_user_data(session, id) else { return nil }
+        return Unmanaged<HTTP2Stream>.fromOpaque(raw)._withUnsafeGuaranteedRef(body)
+    }
+
     /// A recycled (or new) stream object, registered as open.
     func openStream(_ id: Int32) -> HTTP2Stream {
         let stream = spareStreams.popLast() ?? HTTP2Stream()
