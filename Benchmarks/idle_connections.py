@@ -1,11 +1,13 @@
 #!/usr/bin/env python3
 """Memory per idle keep-alive client connection: opens N connections to mcp-edge (TLS or
-plaintext HTTP/1.1), sends one request on each and keeps them open, then reports how much the
-process's RSS grew per connection. `--target nginx|haproxy` measures a peer the same way, with
-the benchmark kit's configuration (TLS only) and keep-alive timeouts long enough to hold.
+plaintext; HTTP/1.1, or HTTP/2 with --http2), sends one request on each and keeps them open,
+then reports how much the process's RSS grew per connection. `--target nginx|haproxy` measures a
+peer the same way, with the benchmark kit's configuration (TLS only) and keep-alive timeouts
+long enough to hold. --http2 needs the `h2` package: run it with the integration tests' venv.
 
   Benchmarks/idle_connections.py [--connections 10000] [--plaintext] [--bin .build/release/mcp-edge]
   Benchmarks/idle_connections.py --target nginx
+  Tests/IntegrationTests/.venv/bin/python Benchmarks/idle_connections.py --http2 [--target nginx]
 """
 import argparse, os, resource, socket, ssl, subprocess, sys, tempfile, time
 
@@ -59,6 +61,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--connections", type=int, default=10000)
     ap.add_argument("--plaintext", action="store_true")
+    ap.add_argument("--http2", action="store_true", help="HTTP/2 (h2 by ALPN; h2c with --plaintext)")
     ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "mcp-edge"))
     ap.add_argument("--target", choices=["edge", "nginx", "haproxy"], default="edge")
     a = ap.parse_args()
@@ -91,7 +94,7 @@ timeouts: {{idle_keepalive: 10m}}
     try:
         wait_port(port)
         ctx = ssl.create_default_context(cafile=f"{work}/cert.pem")
-        ctx.set_alpn_protocols(["http/1.1"])
+        ctx.set_alpn_protocols(["h2"] if a.http2 else ["http/1.1"])
         request = (b"POST /mcp HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                    b"Accept: application/json, text/event-stream\r\nContent-Length: %d\r\n\r\n%s" % (len(BODY), BODY))
 
@@ -109,15 +112,44 @@ timeouts: {{idle_keepalive: 10m}}
             assert data.startswith(b"HTTP/1.1 200"), data[:100]
             return s
 
+        def one_h2():
+            import h2.config, h2.connection, h2.events
+            s = socket.create_connection(("127.0.0.1", port), 10)
+            if not a.plaintext:
+                s = ctx.wrap_socket(s, server_hostname="127.0.0.1")
+            conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
+            conn.initiate_connection()
+            sid = conn.get_next_available_stream_id()
+            conn.send_headers(sid, [(":method", "POST"), (":path", "/mcp"), (":authority", "127.0.0.1"),
+                                    (":scheme", "http" if a.plaintext else "https"),
+                                    ("content-type", "application/json"), ("content-length", str(len(BODY))),
+                                    ("accept", "application/json, text/event-stream")])
+            conn.send_data(sid, BODY, end_stream=True)
+            s.sendall(conn.data_to_send())
+            status, ended = None, False
+            while not ended:
+                data = s.recv(65536)
+                if not data:
+                    raise RuntimeError("closed")
+                for event in conn.receive_data(data):
+                    if isinstance(event, h2.events.ResponseReceived):
+                        status = dict(event.headers)[b":status"]
+                    ended = ended or isinstance(event, h2.events.StreamEnded)
+                s.sendall(conn.data_to_send())
+            assert status == b"200", status
+            return s
+
+        if a.http2:
+            one = one_h2
         for _ in range(50):  # warm up: pools, first buffers
             one().close()
         time.sleep(0.5)
         before = rss_kib(edge.pid)
         for _ in range(a.connections):
             conns.append(one())
-        time.sleep(1.0)
+        time.sleep(3.0)  # quiet connections give memory back on mcp-edge's 1 s sweeps
         after = rss_kib(edge.pid)
-        kind = "plaintext" if a.plaintext else "TLS"
+        kind = ("h2c" if a.plaintext else "HTTP/2 TLS") if a.http2 else ("plaintext" if a.plaintext else "TLS")
         print(f"{a.target}: {a.connections} idle keep-alive {kind} connections: RSS {before} KiB -> {after} KiB, "
               f"{(after - before) / a.connections:.2f} KiB per connection")
     finally:
