@@ -30,9 +30,7 @@ final class ClientHandshake: IOHandler, HandshakeSlotHolder {
     }
 
     func handle(_ events: IOEvents) {
-        // The edge-triggered hang-up is reported once: the HTTP connection taking over must
-        // still know to read to end-of-stream after its first short read.
-        if events.contains(.hangup) { transport.peerHungUp = true }
+        transport.noteEvents(events)
         advance()
     }
 

@@ -81,8 +81,17 @@ final class ClientTransport {
         pool.reclaim(&buffer)
         return true
     }
-    /// Set by the connection when epoll reported that the peer closed its side.
-    var peerHungUp = false
+    /// Whether epoll reported that the peer closed its side (see `noteEvents`).
+    private(set) var peerHungUp = false
+
+    /// Every handler that owns this transport passes its events here first. The hang-up is
+    /// reported once (edge-triggered), perhaps to the handshake before the HTTP connection
+    /// takes over, and must not be lost: it turns off the emptied-socket shortcut so that the
+    /// end-of-stream is still read.
+    @inline(__always)
+    func noteEvents(_ events: IOEvents) {
+        if events.contains(.hangup) { peerHungUp = true }
+    }
 
     /// Whether TLS holds decrypted bytes that a read would return without touching the socket.
     var hasBufferedBytes: Bool { tls?.hasPendingReadableBytes ?? false }

@@ -54,12 +54,12 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     // MARK: Events
 
     func handle(_ events: IOEvents) {
+        transport.noteEvents(events)
         if events.contains(.writable) {
             canWrite = true
             writePending()
         }
         if events.contains(.readable) || events.contains(.hangup) {
-            if events.contains(.hangup) { transport.peerHungUp = true }
             canRead = true
             readAvailable()
         }

@@ -67,13 +67,13 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     // MARK: Reading
 
     func handle(_ events: IOEvents) {
+        transport.noteEvents(events)
         noteActivity()
         if events.contains(.writable) {
             canWrite = true
             writePending()
         }
         if events.contains(.readable) || events.contains(.hangup) {
-            if events.contains(.hangup) { transport.peerHungUp = true }
             canRead = true
             readAvailable()
         }

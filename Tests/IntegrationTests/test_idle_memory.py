@@ -8,12 +8,10 @@ from __future__ import annotations
 import json
 import time
 
-import h2.config
-import h2.connection
-import h2.events
 import pytest
 
 from conftest import require_edge
+from helpers.h2client import H2Client
 from helpers.wire import ACCEPT_BOTH, client_context, connect, jsonrpc, read_head
 
 COUNT = 300
@@ -41,32 +39,16 @@ def _open_and_ask(edge, tls: bool, cafile: str, count: int) -> list:
     return sockets
 
 
-def _open_and_ask_h2(edge, cafile: str, count: int) -> list:
+def _open_and_ask_h2(edge, cafile: str, count: int) -> list[H2Client]:
     body = json.dumps(jsonrpc("tools/call", 1)).encode()
-    ctx = client_context(cafile, ["h2"])
-    sockets = []
+    clients = []
     for _ in range(count):
-        s = connect(edge.port(True), ctx)
-        conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True))
-        conn.initiate_connection()
-        sid = conn.get_next_available_stream_id()
-        conn.send_headers(sid, [(":method", "POST"), (":path", "/mcp"), (":scheme", "https"),
-                                (":authority", "localhost"), ("content-type", "application/json"),
-                                ("content-length", str(len(body))), ("accept", ACCEPT_BOTH)])
-        conn.send_data(sid, body, end_stream=True)
-        s.sendall(conn.data_to_send())
-        status, ended = None, False
-        while not ended:
-            data = s.recv(65536)
-            assert data, "the edge closed the HTTP/2 connection"
-            for event in conn.receive_data(data):
-                if isinstance(event, h2.events.ResponseReceived):
-                    status = dict(event.headers)[b":status"]
-                ended = ended or isinstance(event, h2.events.StreamEnded)
-            s.sendall(conn.data_to_send())
-        assert status == b"200", status
-        sockets.append(s)
-    return sockets
+        client = H2Client(edge.port(True), client_context(cafile))
+        sid = client.request("POST", "/mcp", {"content-type": "application/json", "accept": ACCEPT_BOTH}, body)
+        assert client.pump(lambda: client.done(sid), 10), "no complete HTTP/2 response"
+        assert client.streams[sid].status == 200, client.streams[sid].headers
+        clients.append(client)
+    return clients
 
 
 def test_idle_http2_connections_stay_small(edge_factory, backend_c, cafile):
@@ -80,8 +62,8 @@ def test_idle_http2_connections_stay_small(edge_factory, backend_c, cafile):
     idle = _open_and_ask_h2(edge, cafile, COUNT)
     time.sleep(3.0)  # a whole quiet sweep interval (1 s) passes before the pages go back
     per_connection = (_rss_kib(edge.proc.pid) - before) / COUNT
-    for s in warm + idle:
-        s.close()
+    for client in warm + idle:
+        client.close()
     assert per_connection < 29, f"{per_connection:.1f} KiB per idle HTTP/2 connection (limit 29)"
 
 
