@@ -18,6 +18,8 @@ extension ConfigDecoder {
         NumberKey(name: "max_pending_handshakes", range: 1...100_000, isByteSize: false),
         NumberKey(name: "max_upstream_connections_per_server", range: 1...100_000, isByteSize: false),
         NumberKey(name: "max_idle_upstream_connections_per_server", range: 0...100_000, isByteSize: false),
+        NumberKey(name: "max_upstream_connections_per_client", range: 1...100_000, isByteSize: false),
+        NumberKey(name: "request_buffer_bytes", range: 0...(16 << 20), isByteSize: true),
     ]
 
     static let http2Keys = [
@@ -27,7 +29,7 @@ extension ConfigDecoder {
     ]
 
     static let timeoutKeys = ["tls_handshake", "request_head", "idle_keepalive", "upstream_connect",
-                              "upstream_first_byte", "sse_idle", "drain"]
+                              "upstream_first_byte", "request_body", "client_write_stall", "sse_idle", "drain"]
 
     /// Timeouts must be positive (drain may be 0: stop at once) and at most a day, which catches
     /// milliseconds written as seconds.
@@ -49,7 +51,10 @@ extension ConfigDecoder {
             maxUpstreamConnectionsPerServer: values["max_upstream_connections_per_server"]
                 ?? defaults.maxUpstreamConnectionsPerServer,
             maxIdleUpstreamConnectionsPerServer: values["max_idle_upstream_connections_per_server"]
-                ?? defaults.maxIdleUpstreamConnectionsPerServer)
+                ?? defaults.maxIdleUpstreamConnectionsPerServer,
+            maxUpstreamConnectionsPerClient: values["max_upstream_connections_per_client"]
+                ?? defaults.maxUpstreamConnectionsPerClient,
+            requestBufferBytes: values["request_buffer_bytes"] ?? defaults.requestBufferBytes)
         if limits.maxIdleUpstreamConnectionsPerServer > limits.maxUpstreamConnectionsPerServer {
             let key = "max_idle_upstream_connections_per_server"
             issues.add("must not exceed max_upstream_connections_per_server (\(limits.maxUpstreamConnectionsPerServer)); got \(limits.maxIdleUpstreamConnectionsPerServer)",
@@ -81,6 +86,8 @@ extension ConfigDecoder {
             idleKeepalive: values["idle_keepalive"] ?? defaults.idleKeepalive,
             upstreamConnect: values["upstream_connect"] ?? defaults.upstreamConnect,
             upstreamFirstByte: values["upstream_first_byte"] ?? defaults.upstreamFirstByte,
+            requestBody: values["request_body"] ?? defaults.requestBody,
+            clientWriteStall: values["client_write_stall"] ?? defaults.clientWriteStall,
             sseIdle: values["sse_idle"] ?? defaults.sseIdle,
             drain: values["drain"] ?? defaults.drain)
     }

@@ -24,6 +24,8 @@ extension EdgeConfiguration {
             ("max_pending_handshakes", plain("\(limits.maxPendingHandshakes)")),
             ("max_upstream_connections_per_server", plain("\(limits.maxUpstreamConnectionsPerServer)")),
             ("max_idle_upstream_connections_per_server", plain("\(limits.maxIdleUpstreamConnectionsPerServer)")),
+            ("max_upstream_connections_per_client", plain("\(limits.maxUpstreamConnectionsPerClient)")),
+            ("request_buffer_bytes", plain("\(limits.requestBufferBytes)")),
         ])))
         root.append(("timeouts", map([
             ("tls_handshake", duration(timeouts.tlsHandshake)),
@@ -31,6 +33,8 @@ extension EdgeConfiguration {
             ("idle_keepalive", duration(timeouts.idleKeepalive)),
             ("upstream_connect", duration(timeouts.upstreamConnect)),
             ("upstream_first_byte", duration(timeouts.upstreamFirstByte)),
+            ("request_body", duration(timeouts.requestBody)),
+            ("client_write_stall", duration(timeouts.clientWriteStall)),
             ("sse_idle", duration(timeouts.sseIdle)),
             ("drain", duration(timeouts.drain)),
         ])))

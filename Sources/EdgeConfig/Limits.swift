@@ -19,6 +19,12 @@ extension EdgeConfiguration {
         public let maxUpstreamConnectionsPerServer: Int
         /// Idle upstream connections kept for reuse per backend server, per worker.
         public let maxIdleUpstreamConnectionsPerServer: Int
+        /// Upstream connections one client connection may hold at once (HTTP/2 streams beyond
+        /// it wait their turn), so that no client takes a backend's whole pool.
+        public let maxUpstreamConnectionsPerClient: Int
+        /// Request bytes buffered before an upstream connection is taken: a smaller request
+        /// takes one only once it is complete, so slow uploads hold no backend connection.
+        public let requestBufferBytes: Int
 
         public init(maxHeadBytes: Int = 65_536,
                     maxHeaderCount: Int = 100,
@@ -27,7 +33,9 @@ extension EdgeConfiguration {
                     maxConnectionsPerWorker: Int = 10_000,
                     maxPendingHandshakes: Int = 256,
                     maxUpstreamConnectionsPerServer: Int = 256,
-                    maxIdleUpstreamConnectionsPerServer: Int = 256) {
+                    maxIdleUpstreamConnectionsPerServer: Int = 256,
+                    maxUpstreamConnectionsPerClient: Int = 32,
+                    requestBufferBytes: Int = 65_536) {
             self.maxHeadBytes = maxHeadBytes
             self.maxHeaderCount = maxHeaderCount
             self.maxBodyBytes = maxBodyBytes
@@ -36,6 +44,8 @@ extension EdgeConfiguration {
             self.maxPendingHandshakes = maxPendingHandshakes
             self.maxUpstreamConnectionsPerServer = maxUpstreamConnectionsPerServer
             self.maxIdleUpstreamConnectionsPerServer = maxIdleUpstreamConnectionsPerServer
+            self.maxUpstreamConnectionsPerClient = maxUpstreamConnectionsPerClient
+            self.requestBufferBytes = requestBufferBytes
         }
     }
 }

@@ -11,6 +11,11 @@ extension EdgeConfiguration {
         public let upstreamConnect: Duration
         /// From request sent to the first response byte from a backend. Over → 504 + JSON-RPC error.
         public let upstreamFirstByte: Duration
+        /// Between two reads of a request body. Over → 408 / stream answered 408.
+        public let requestBody: Duration
+        /// A response waits and the client takes no byte of it. Over → stream reset / close,
+        /// upstream connection freed.
+        public let clientWriteStall: Duration
         /// An SSE stream with no event. Over → close.
         public let sseIdle: Duration
         /// On SIGTERM or reload, how long in-flight requests may finish before being cut.
@@ -21,6 +26,8 @@ extension EdgeConfiguration {
                     idleKeepalive: Duration = .seconds(60),
                     upstreamConnect: Duration = .seconds(5),
                     upstreamFirstByte: Duration = .seconds(60),
+                    requestBody: Duration = .seconds(30),
+                    clientWriteStall: Duration = .seconds(30),
                     sseIdle: Duration = .seconds(300),
                     drain: Duration = .seconds(30)) {
             self.tlsHandshake = tlsHandshake
@@ -28,6 +35,8 @@ extension EdgeConfiguration {
             self.idleKeepalive = idleKeepalive
             self.upstreamConnect = upstreamConnect
             self.upstreamFirstByte = upstreamFirstByte
+            self.requestBody = requestBody
+            self.clientWriteStall = clientWriteStall
             self.sseIdle = sseIdle
             self.drain = drain
         }

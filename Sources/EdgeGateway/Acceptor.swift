@@ -64,6 +64,7 @@ final class Acceptor: IOHandler {
             return
         }
         worker.connectionOpened()
+        worker.track(handshake)
         if connection != nil { handshake.slot = worker.handshakes.admit(handshake, now: worker.loop.now) }
         handshake.start()
     }

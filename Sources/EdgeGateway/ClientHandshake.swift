@@ -4,7 +4,7 @@ import EdgeTLS
 /// A new client connection before it speaks HTTP: drives the TLS handshake (when the listener
 /// has TLS), then picks HTTP/2 or HTTP/1.1 — by ALPN, or on plaintext by looking for the
 /// HTTP/2 connection preface — and hands the descriptor to that connection.
-final class ClientHandshake: IOHandler, HandshakeSlotHolder {
+final class ClientHandshake: IOHandler, HandshakeSlotHolder, DrainableConnection {
     /// The connection's byte stream, handed on to the HTTP connection that takes over.
     private let transport: ClientTransport
     private var fd: Int32 { transport.fd }
@@ -80,6 +80,7 @@ final class ClientHandshake: IOHandler, HandshakeSlotHolder {
 
     private func handOff(http2: Bool) {
         finished = true
+        worker.untrack(self)
         leaveSlot()
         worker.loop.cancel(timer)
         worker.buffers.reclaim(&sniffed)
@@ -107,7 +108,7 @@ final class ClientHandshake: IOHandler, HandshakeSlotHolder {
         sniffed.clear()
         worker.buffers.reclaim(&sniffed)
         worker.loop.close(fd)
-        worker.connectionClosed(nil)
+        worker.connectionClosed(self)
     }
 
     private func leaveSlot() {
@@ -115,6 +116,15 @@ final class ClientHandshake: IOHandler, HandshakeSlotHolder {
         self.slot = nil
         worker.handshakeEnded(slot)
     }
+
+    /// A draining worker closes connections that have not sent a request yet: there is
+    /// nothing to finish (a plaintext connection being sniffed for the h2c preface, or a
+    /// TLS handshake).
+    func drain() {
+        abort()
+    }
+
+    func releaseIdleMemory() {}
 
     /// The worker needs this handshake's place for a new connection (it has run too long).
     func evictFromHandshakeSlot() {

@@ -20,6 +20,9 @@ protocol Downstream: AnyObject {
     func responseFailed(status: Int, contentType: StaticString, body: [UInt8], for exchange: Exchange)
     /// The upstream failed after the head: the client's response cannot be completed.
     func responseAborted(for exchange: Exchange)
+    /// The upstream failed after the head: take the head back if no byte of the response has
+    /// left for the client yet (an error response then replaces it). False when too late.
+    func retractResponseHead(for exchange: Exchange) -> Bool
     /// The upstream took the request body bytes queued so far: the client may send more.
     func requestBodyDrained(for exchange: Exchange)
 }
@@ -46,6 +49,16 @@ final class Exchange {
     /// Where `queued` storage comes from (the worker's buffer pool, set when first queued).
     private var queueBuffers: BufferPool?
     var isQueued = false
+    /// The request is being gathered before it asks for a connection (see `start`).
+    var isBuffering = false
+    /// The request waits for a place in the client's share of upstream connections.
+    var isWaitingTurn = false
+    /// The request counts against its client's share.
+    private var holdsShare = false
+    /// The client connection's share of upstream connections (nil: HTTP/1.1, one at a time).
+    var share: UpstreamShare?
+    /// The worker's pool (it outlives every exchange).
+    unowned(unsafe) var pool: UpstreamPool?
     var requestMethod: HTTPMethod = .get
     /// A response to HEAD carries no body, whatever its head says.
     var requestWasHead: Bool { requestMethod == .head }
@@ -68,6 +81,9 @@ final class Exchange {
         responseStarted = false
         isJSONRequest = false
         isQueued = false
+        isBuffering = false
+        isWaitingTurn = false
+        releaseShare()
         queued.clear()
         queueBuffers?.reclaim(&queued)
         requestBodyBytes = 0
@@ -76,7 +92,10 @@ final class Exchange {
 
     var isActive: Bool { target != nil }
 
-    /// Starts forwarding: picks an upstream connection and writes the request head to it.
+    /// Starts a request: its head is serialised for the backend and kept, with the body that
+    /// follows, until the request is complete or `limits.request_buffer_bytes` of it are here;
+    /// only then is an upstream connection taken (`dispatch`). A slow or unfinished upload, or a
+    /// stream reset before its request ended, so never holds a backend connection.
     /// `head` is the downstream's own, lent in place (a copy would retain its five arrays);
     /// it is only read.
     /// - chunked: the body's length is unknown (HTTP/1.1 chunked, or HTTP/2 without
@@ -84,26 +103,69 @@ final class Exchange {
     func start(head: inout HTTPRequestHead, chunked: Bool, target: UpstreamTarget, pool: UpstreamPool,
                clientAddress: [UInt8], tls: Bool) {
         self.target = target
+        self.pool = pool
         if let index = head.fields.firstIndex(of: .contentType) {
             isJSONRequest = head.fields.valueHasPrefix(at: index, "application/json")
         }
         let bodyLength: Int? = chunked ? nil : (head.contentLength ?? 0)
         requestChunked = bodyLength == nil
         requestMethod = head.method
+        lendQueueStorage(from: pool)
+        UpstreamConnection.writeRequestHead(head, target: target, bodyLength: bodyLength,
+                                            clientAddress: clientAddress, tls: tls, into: &queued)
+        isBuffering = true
+        if pool.settings.requestBufferBytes == 0 { dispatch() }
+    }
+
+    /// The request is complete, or large enough to stream: it asks for an upstream connection
+    /// (after its turn among the client's requests, see `UpstreamShare`).
+    private func dispatch() {
+        isBuffering = false
+        if let share {
+            guard share.take() else {
+                isWaitingTurn = true
+                share.wait(self)
+                return
+            }
+            holdsShare = true
+        }
+        connect()
+    }
+
+    /// A place in the client's share came free for this waiting request.
+    func takeTurn() {
+        isWaitingTurn = false
+        holdsShare = true
+        connect()
+    }
+
+    private func connect() {
+        guard let target, let pool else { return }
         switch pool.acquire(target) {
         case .connection(let connection):
             upstream = connection
-            connection.begin(self, head: head, bodyLength: bodyLength, clientAddress: clientAddress, tls: tls)
+            connection.begin(self, queued: &queued)
+            queueBuffers?.reclaim(&queued)
+            downstream.requestBodyDrained(for: self)
         case .atCapacity:
-            // Serialise now (the client's head is reused for its next request) and wait.
-            lendQueueStorage(from: pool)
-            UpstreamConnection.writeRequestHead(head, target: target, bodyLength: bodyLength,
-                                                clientAddress: clientAddress, tls: tls, into: &queued)
             isQueued = true
             pool.enqueue(self)
         case .failed:
             fail(status: 502, code: .backendUnavailable, reason: "cannot be connected to")
         }
+    }
+
+    /// The request's place in the client's share goes back (its response ended or failed).
+    private func releaseShare() {
+        guard holdsShare else { return }
+        holdsShare = false
+        share?.give()
+    }
+
+    /// The upstream connection is done with this exchange (the response is complete).
+    func upstreamFinished() {
+        upstream = nil
+        releaseShare()
     }
 
     /// Request body bytes forwarded so far (checked against `limits.max_body_bytes`).
@@ -166,9 +228,10 @@ final class Exchange {
             return true
         }
         guard let upstream else {
-            guard isQueued else { return true }
+            guard isBuffering || isWaitingTurn || isQueued else { return true }
             UpstreamConnection.writeBody(bytes, chunked: requestChunked, into: &queued)
-            return queued.readableBytes < Exchange.requestHighWater
+            if isBuffering, let pool, queued.readableBytes >= pool.settings.requestBufferBytes { dispatch() }
+            return upstream != nil || queued.readableBytes < Exchange.requestHighWater
         }
         return upstream.queueBody(bytes, chunked: requestChunked) < Exchange.requestHighWater
     }
@@ -182,8 +245,9 @@ final class Exchange {
         }
         if let upstream {
             upstream.endRequest(chunked: requestChunked)
-        } else if isQueued && requestChunked {
-            HTTP1ChunkWriter.writeLastChunk(into: &queued)
+        } else if isBuffering || isWaitingTurn || isQueued {
+            if requestChunked { HTTP1ChunkWriter.writeLastChunk(into: &queued) }
+            if isBuffering { dispatch() }
         }
     }
 
@@ -196,10 +260,13 @@ final class Exchange {
     /// mid-exchange, so it cannot be reused).
     func abort() {
         isQueued = false
+        isBuffering = false
+        isWaitingTurn = false
         if let upstream {
             self.upstream = nil
-            upstream.abandon()
+            upstream.abandon(requestComplete: requestComplete)
         }
+        releaseShare()
         target = nil
     }
 
@@ -208,9 +275,14 @@ final class Exchange {
     func fail(status: Int, code: GatewayErrorCode, reason: StaticString) {
         upstream = nil
         isQueued = false
-        guard !responseStarted else {
-            downstream.responseAborted(for: self)
-            return
+        releaseShare()
+        if responseStarted {
+            // A head not yet on its way to the client can still be taken back and replaced.
+            guard downstream.retractResponseHead(for: self) else {
+                downstream.responseAborted(for: self)
+                return
+            }
+            responseStarted = false
         }
         // The error should carry the client's id: wait until enough of the body has arrived.
         if !requestComplete && bodyPrefix.readableBytes < Exchange.prefixLimit {
@@ -234,14 +306,28 @@ final class Exchange {
         message.append(contentsOf: target?.nameBytes ?? [])
         message.append(contentsOf: "\" ".utf8)
         message.append(contentsOf: "\(reason)".utf8)
+        answer(status: status, code: code.rawValue, message: message)
+    }
+
+    /// The client failed its own request (its body stopped arriving): any upstream work is
+    /// dropped and the client is answered `status` with a JSON-RPC error (code -32600).
+    func reject(status: Int, message: StaticString) {
+        abort()
+        answer(status: status, code: -32600, message: Array("\(message)".utf8))
+    }
+
+    /// Answers with a JSON-RPC error carrying the client's id when the request was JSON-RPC
+    /// (as far as its first bytes tell), else with the message as text.
+    private func answer(status: Int, code: Int, message: [UInt8]) {
         let prefix = bodyPrefix.readableSlice
         if isJSONRequest || JSONRPCScanner.looksLikeObject(prefix) {
             let id = JSONRPCScanner.topLevelID(in: prefix).map { prefix[$0] }
-            let body = JSONRPCErrorBody.make(id: id, code: code.rawValue, message: message)
+            let body = JSONRPCErrorBody.make(id: id, code: code, message: message)
             downstream.responseFailed(status: status, contentType: "application/json", body: body, for: self)
         } else {
-            message.append(0x0A)
-            downstream.responseFailed(status: status, contentType: "text/plain", body: message, for: self)
+            var text = message
+            text.append(0x0A)
+            downstream.responseFailed(status: status, contentType: "text/plain", body: text, for: self)
         }
     }
 }

@@ -27,8 +27,20 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private var responseChunked = false
     private var keepAlive = true
     private var responseInProgress = false
+    /// The request head timeout, the idle keep-alive timeout, and between body reads the
+    /// request body timeout (which one by `state`).
     private let timer = LoopTimer()
+    /// Armed while a response waits for a client that takes no byte (`client_write_stall`).
+    private let stallTimer = LoopTimer()
+    /// Bytes written to the client so far, and the count at which the current response head
+    /// starts: while no byte of the head has left, a failing upstream can still be answered
+    /// 502 in its place (`retractResponseHead`).
+    private var bytesWritten = 0
+    private var responseHeadStart = Int.max
     static let responseHighWater = 256 * 1024
+    /// Unsent response bytes above which no further pipelined request is started (and reading
+    /// stops): a client that sends without reading cannot make mcp-edge buffer its answers.
+    static let pipelineHighWater = 64 * 1024
 
     init(transport: ClientTransport, worker: Worker, clientAddress: [UInt8], initialBytes: ByteBuffer?) {
         self.transport = transport
@@ -36,9 +48,10 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         self.clientAddress = clientAddress
         let limits = HTTP1Limits(maxHeadBytes: worker.settings.maxHeadBytes, maxHeaderCount: worker.settings.maxHeaderCount)
         parser = HTTP1RequestParser(limits: limits)
-        chunked = ChunkedDecoder(limits: limits)
+        chunked = ChunkedDecoder(limits: limits, maxBodyBytes: worker.settings.maxBodyBytes)
         inbound = initialBytes ?? ByteBuffer()
         timer.action = { [unowned self] in self.timedOut() }
+        stallTimer.action = { [unowned self] in self.writeStalled() }
         exchange.downstream = self
     }
 
@@ -68,8 +81,10 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private func readAvailable() {
         while (canRead || transport.hasBufferedBytes) && !readPaused && state != .closed && state != .closing {
             if state == .awaitingResponse && inbound.readableBytes >= 64 * 1024 { return }
+            if isHoldingPipeline { return }
             switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 4096) {
             case .count:
+                if state == .body { loop.arm(timer, in: worker.settings.requestBodyTimeout) }
                 process()
                 if transport.readEmptiedSocket(returning: &inbound, to: worker.buffers) { canRead = false }
             case .wouldBlock:
@@ -93,8 +108,13 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
 
     // MARK: Requests
 
+    /// Between requests while earlier answers wait to be written (see `pipelineHighWater`).
+    private var isHoldingPipeline: Bool {
+        state == .head && outbound.readableBytes >= HTTP1ClientConnection.pipelineHighWater
+    }
+
     private func process() {
-        while state == .head || state == .body {
+        while (state == .head && !isHoldingPipeline) || state == .body {
             if state == .head {
                 guard !inbound.isEmpty else { return }
                 switch parser.parseHead(inbound, into: &head) {
@@ -141,6 +161,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         exchange.reset()
         responseInProgress = true
         state = .body
+        loop.arm(timer, in: worker.settings.requestBodyTimeout)
         exchange.start(head: &head, chunked: head.isChunked, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         if case .none = requestBody, exchange.isActive {
             finishRequestBody()
@@ -165,7 +186,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                 return true
             }
             requestBody = .length(remaining - take)
-            if !more { readPaused = true }
+            if !more { pauseRequestBody() }
             return false
         case .chunked:
             guard !inbound.isEmpty else { return false }
@@ -178,7 +199,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                 }
                 let more = inbound.withView(range) { exchange.sendBody($0) }
                 inbound.moveReaderIndex(to: range.upperBound)
-                if !more { readPaused = true; return false }
+                if !more { pauseRequestBody(); return false }
                 return true
             case .needMore:
                 inbound.clear()
@@ -188,6 +209,10 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                 requestBody = .none
                 finishRequestBody()
                 return true
+            case .error(.bodyTooLarge):
+                exchange.abort()
+                rejectOversizedBody()
+                return false
             case .error(let error):
                 exchange.abort()
                 respondAndClose(status: error.status, message: "\(error.reason)")
@@ -197,13 +222,24 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     private func finishRequestBody() {
-        if state == .body { state = .awaitingResponse }
+        if state == .body {
+            state = .awaitingResponse
+            loop.disarm(timer)
+        }
         if exchange.isActive { exchange.endRequest() }
+    }
+
+    /// The upstream side is full: stop reading the body (the client is not at fault, so the
+    /// body timeout waits too).
+    private func pauseRequestBody() {
+        readPaused = true
+        loop.disarm(timer)
     }
 
     func requestBodyDrained(for exchange: Exchange) {
         guard readPaused else { return }
         readPaused = false
+        if state == .body { loop.arm(timer, in: worker.settings.requestBodyTimeout) }
         process()
         readAvailable()
     }
@@ -212,6 +248,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
 
     func responseHead(_ response: HTTPResponseHead, for exchange: Exchange) {
         worker.buffers.lend(&outbound)
+        responseHeadStart = bytesWritten + outbound.readableBytes
         let bodyLength: Int?
         if response.forbidsBody || exchange.requestWasHead {
             bodyLength = response.contentLength
@@ -240,10 +277,12 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             // Nothing queued before it: write straight from the upstream's buffer, keep the rest.
             switch transport.writeNow(bytes) {
             case .complete:
-                break
+                bytesWritten &+= bytes.count
             case .blocked(let written):
+                bytesWritten &+= written
                 canWrite = false
                 outbound.write(bytes.view(written..<bytes.count))
+                awaitWritable()
             case .failed:
                 break  // the flush after this batch finds the connection gone
             }
@@ -273,6 +312,16 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         completeResponse()
     }
 
+    func retractResponseHead(for exchange: Exchange) -> Bool {
+        guard bytesWritten <= responseHeadStart, responseHeadStart - bytesWritten <= outbound.readableBytes else {
+            return false
+        }
+        outbound.truncateReadable(to: responseHeadStart - bytesWritten)
+        responseHeadStart = .max
+        responseChunked = false
+        return true
+    }
+
     func responseAborted(for exchange: Exchange) {
         // Headers are out; the only honest signal left is to cut the connection.
         state = .closing
@@ -293,6 +342,13 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         requestBody = .none
         readPaused = false
         loop.arm(timer, in: worker.settings.idleKeepAliveTimeout)
+        process()
+        if state == .head || state == .body { readAvailable() }
+    }
+
+    /// Outbound bytes drained below the pipelining mark: the requests held back may start.
+    private func resumePipeline() {
+        guard state == .head, !readPaused else { return }
         process()
         if state == .head || state == .body { readAvailable() }
     }
@@ -344,12 +400,15 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         defer { transport.endWriteBatch() }
         guard state != .closed, canWrite else { return }
         let wasFull = outbound.readableBytes >= HTTP1ClientConnection.responseHighWater
+        let wasHolding = isHoldingPipeline
         while !outbound.isEmpty {
             switch transport.write(outbound) {
             case .count(let n):
                 outbound.moveReaderIndex(forwardBy: n)
+                bytesWritten &+= n
             case .wouldBlock:
                 canWrite = false
+                awaitWritable()
                 return
             case .closed, .failed:
                 clientGone()
@@ -357,11 +416,24 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             }
         }
         worker.buffers.reclaim(&outbound)
+        loop.disarm(stallTimer)
         if state == .closing {
             closeNow()
             return
         }
         if wasFull && exchange.isActive { exchange.resumeResponse() }
+        if wasHolding { resumePipeline() }
+    }
+
+    /// The socket is full: if the client takes no byte for `client_write_stall`, it is cut.
+    /// Re-armed on every blocked write, so it measures time without progress.
+    private func awaitWritable() {
+        loop.arm(stallTimer, in: worker.settings.clientWriteStallTimeout)
+    }
+
+    private func writeStalled() {
+        guard !canWrite, state != .closed else { return }
+        closeNow()
     }
 
     // MARK: Closing
@@ -372,6 +444,14 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                 closeNow()
             } else {
                 respondAndClose(status: 408, message: "request head not received in time")
+            }
+        } else if state == .body && !readPaused {
+            // The body stopped arriving (timeouts.request_body).
+            if exchange.responseStarted {
+                closeNow()
+            } else {
+                keepAlive = false
+                exchange.reject(status: 408, message: "request body not received in time (timeouts.request_body)")
             }
         }
     }
@@ -391,6 +471,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         if exchange.isActive { exchange.abort() }
         state = .closed
         loop.cancel(timer)
+        loop.cancel(stallTimer)
         inbound.clear()
         outbound.clear()
         worker.buffers.reclaim(&inbound)

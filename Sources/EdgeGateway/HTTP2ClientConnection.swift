@@ -15,6 +15,12 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         /// Request body bytes received but not yet acknowledged to the client.
         var unacknowledged = 0
         var requestPaused = false
+        var requestEnded = false
+        /// The upstream is paused because the client does not take this stream's response.
+        var responsePaused = false
+        /// While the request body is incomplete: `timeouts.request_body` between DATA frames;
+        /// while the response is paused: `timeouts.client_write_stall`.
+        let timer = LoopTimer()
         init(exchange: Exchange) { self.exchange = exchange }
     }
 
@@ -32,6 +38,10 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     var flushQueued = false
     private var closed = false
     private let timer = LoopTimer()
+    /// Armed while the socket takes no byte (`timeouts.client_write_stall`).
+    private let stallTimer = LoopTimer()
+    /// How many upstream connections this client holds at once.
+    private let share: UpstreamShare
     /// Frames gathered before a write; below the 64 KiB pooled buffer so it never grows.
     static let outboundLimit = 48 * 1024
     /// Room kept in front of response bodies for a DATA frame header (see HTTP2ServerSession.sendData).
@@ -51,8 +61,10 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         settings.maxHeaderListSize = worker.settings.http2MaxHeaderListSize
         settings.maxHeaderCount = worker.settings.maxHeaderCount
         settings.maxResetsPerWindow = worker.settings.http2RapidResetLimit
+        share = UpstreamShare(limit: worker.settings.maxUpstreamConnectionsPerClient)
         session = HTTP2ServerSession(settings: settings, delegate: self)
         timer.action = { [unowned self] in self.idleTimedOut() }
+        stallTimer.action = { [unowned self] in self.writeStalled() }
     }
 
     private var loop: EventLoop { worker.loop }
@@ -71,6 +83,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         noteActivity()
         if events.contains(.writable) {
             canWrite = true
+            loop.disarm(stallTimer)
             writePending()
         }
         if events.contains(.readable) || events.contains(.hangup) {
@@ -125,15 +138,53 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
                                    body: Exchange.bodyTooLarge(limit: worker.settings.maxBodyBytes))
             return
         }
-        let stream = spare.popLast() ?? Stream(exchange: Exchange(downstream: self))
+        let stream = spare.popLast() ?? makeStream()
         stream.exchange.reset()
         stream.exchange.streamID = id
         stream.unacknowledged = 0
         stream.requestPaused = false
+        stream.requestEnded = endStream
+        stream.responsePaused = false
         streams.insert(stream, for: id)
         loop.disarm(timer)
+        if !endStream { loop.arm(stream.timer, in: worker.settings.requestBodyTimeout) }
         stream.exchange.start(head: &head, chunked: !endStream && head.contentLength == nil, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         if endStream, stream.exchange.isActive { stream.exchange.endRequest() }
+    }
+
+    private func makeStream() -> Stream {
+        let exchange = Exchange(downstream: self)
+        exchange.share = share
+        let stream = Stream(exchange: exchange)
+        stream.timer.action = { [unowned self, unowned stream] in self.streamTimedOut(stream) }
+        return stream
+    }
+
+    /// A stream's timer fired: its response waited too long for the client to take a byte
+    /// (reset, upstream freed), or its request body stopped arriving (408, or a reset once a
+    /// response has started).
+    private func streamTimedOut(_ stream: Stream) {
+        let id = stream.exchange.streamID
+        guard streams[id] === stream else { return }
+        if stream.responsePaused {
+            stream.exchange.abort()
+            session.resetStream(id, error: .cancel)
+        } else if !stream.requestEnded && !stream.requestPaused && stream.exchange.isActive {
+            if stream.exchange.responseStarted {
+                stream.exchange.abort()
+                session.resetStream(id, error: .cancel)
+            } else {
+                stream.exchange.reject(status: 408, message: "request body not received in time (timeouts.request_body)")
+            }
+        }
+        queueFlush()
+    }
+
+    /// The client's share of a response is paused: it has `client_write_stall` to take a byte.
+    private func responsePaused(_ stream: Stream) {
+        guard !stream.responsePaused else { return }
+        stream.responsePaused = true
+        loop.arm(stream.timer, in: worker.settings.clientWriteStallTimeout)
     }
 
     func http2(_ session: HTTP2ServerSession, didReceiveData data: ByteView, stream id: Int32) {
@@ -157,19 +208,25 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         let more = stream.exchange.sendBody(data)
         if more && !stream.requestPaused {
             session.consumed(stream: id, bytes: data.count)
+            if !stream.responsePaused { loop.arm(stream.timer, in: worker.settings.requestBodyTimeout) }
         } else {
             stream.unacknowledged += data.count
             stream.requestPaused = true
+            if !stream.responsePaused { loop.disarm(stream.timer) }  // waiting on the upstream, not the client
         }
     }
 
     func http2(_ session: HTTP2ServerSession, didEndStream id: Int32) {
-        guard let stream = streams[id], stream.exchange.isActive else { return }
+        guard let stream = streams[id] else { return }
+        stream.requestEnded = true
+        if !stream.responsePaused { loop.disarm(stream.timer) }
+        guard stream.exchange.isActive else { return }
         stream.exchange.endRequest()
     }
 
     func http2(_ session: HTTP2ServerSession, didCloseStream id: Int32, errorCode: UInt32) {
         guard let stream = streams.removeValue(for: id) else { return }
+        loop.disarm(stream.timer)
         transport.requestFinished(now: loop.now)
         if stream.exchange.isActive { stream.exchange.abort() }
         stream.exchange.reset()
@@ -183,7 +240,16 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     }
 
     func http2(_ session: HTTP2ServerSession, bodyDrained id: Int32) {
-        streams[id]?.exchange.resumeResponse()
+        guard let stream = streams[id] else { return }
+        if stream.responsePaused {
+            stream.responsePaused = false
+            if !stream.requestEnded && !stream.requestPaused {
+                loop.arm(stream.timer, in: worker.settings.requestBodyTimeout)
+            } else {
+                loop.disarm(stream.timer)
+            }
+        }
+        stream.exchange.resumeResponse()
     }
 
     // MARK: Downstream
@@ -202,7 +268,11 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         stream.body.buffer.write(bytes)
         session.resumeData(stream: exchange.streamID)
         queueFlush()
-        return !stream.body.isAboveHighWaterMark
+        if stream.body.isAboveHighWaterMark {
+            responsePaused(stream)
+            return false
+        }
+        return true
     }
 
     func responseBodySink(for exchange: Exchange) -> HTTP2ResponseBody? {
@@ -217,7 +287,11 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         guard let stream = streams[exchange.streamID] else { return true }
         session.resumeData(stream: exchange.streamID)
         queueFlush()
-        return !stream.body.isAboveHighWaterMark
+        if stream.body.isAboveHighWaterMark {
+            responsePaused(stream)
+            return false
+        }
+        return true
     }
 
     func responseEnd(for exchange: Exchange) {
@@ -234,6 +308,9 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         queueFlush()
     }
 
+    /// HTTP/2 hands the head to nghttp2 at once; it cannot be taken back.
+    func retractResponseHead(for exchange: Exchange) -> Bool { false }
+
     func responseAborted(for exchange: Exchange) {
         exchange.target = nil
         session.resetStream(exchange.streamID, error: .internalError)
@@ -243,6 +320,9 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     func requestBodyDrained(for exchange: Exchange) {
         guard let stream = streams[exchange.streamID], stream.requestPaused else { return }
         stream.requestPaused = false
+        if !stream.requestEnded && !stream.responsePaused {
+            loop.arm(stream.timer, in: worker.settings.requestBodyTimeout)
+        }
         if stream.unacknowledged > 0 {
             session.consumed(stream: exchange.streamID, bytes: stream.unacknowledged)
             stream.unacknowledged = 0
@@ -301,6 +381,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
                 outbound.moveReaderIndex(forwardBy: n)
             case .wouldBlock:
                 canWrite = false
+                awaitWritable()
                 return .blocked
             case .closed, .failed:
                 return .failed
@@ -321,6 +402,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
                     return true
                 case .blocked(let written):
                     canWrite = false
+                    awaitWritable()
                     worker.bodyBuffers.lend(&outbound)
                     outbound.write(chunk.view(written..<chunk.count))
                     return false
@@ -340,6 +422,16 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         worker.bodyBuffers.lend(&outbound)
         outbound.write(chunk)
         return outbound.readableBytes < HTTP2ClientConnection.outboundLimit
+    }
+
+    /// The socket is full: a client that takes no byte for `client_write_stall` is cut.
+    private func awaitWritable() {
+        loop.arm(stallTimer, in: worker.settings.clientWriteStallTimeout)
+    }
+
+    private func writeStalled() {
+        guard !canWrite else { return }
+        closeNow()
     }
 
     // MARK: Closing
@@ -386,9 +478,15 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         outbound.clear()
         worker.buffers.reclaim(&inbound)
         worker.bodyBuffers.reclaim(&outbound)
-        for stream in streams.allValues where stream.exchange.isActive { stream.exchange.abort() }
+        share.clear()  // nothing waiting may start now
+        for stream in streams.allValues {
+            loop.cancel(stream.timer)
+            if stream.exchange.isActive { stream.exchange.abort() }
+        }
         streams.removeAll()
+        for stream in spare { loop.cancel(stream.timer) }
         loop.cancel(timer)
+        loop.cancel(stallTimer)
         transport.shutdown()
         loop.close(transport.fd)
         worker.connectionClosed(self)

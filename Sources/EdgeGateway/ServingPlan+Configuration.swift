@@ -78,6 +78,8 @@ extension ServingPlan {
         settings.maxPendingHandshakes = config.limits.maxPendingHandshakes
         settings.maxUpstreamConnectionsPerServer = config.limits.maxUpstreamConnectionsPerServer
         settings.maxIdleUpstreamConnectionsPerServer = config.limits.maxIdleUpstreamConnectionsPerServer
+        settings.maxUpstreamConnectionsPerClient = config.limits.maxUpstreamConnectionsPerClient
+        settings.requestBufferBytes = config.limits.requestBufferBytes
         settings.http2InitialWindowSize = config.http2.initialWindowSize
         settings.http2MaxHeaderListSize = config.http2.maxHeaderListSize
         settings.http2RapidResetLimit = config.http2.rapidResetLimit
@@ -87,6 +89,8 @@ extension ServingPlan {
         settings.upstreamConnectTimeout = Self.milliseconds(config.timeouts.upstreamConnect)
         settings.upstreamFirstByteTimeout = Self.milliseconds(config.timeouts.upstreamFirstByte)
         settings.streamIdleTimeout = Self.milliseconds(config.timeouts.sseIdle)
+        settings.requestBodyTimeout = Self.milliseconds(config.timeouts.requestBody)
+        settings.clientWriteStallTimeout = Self.milliseconds(config.timeouts.clientWriteStall)
         self.init(workers: config.workers, listeners: listeners, routes: RouteTable(routes), serverCount: targets.count,
                   settings: settings,
                   drainTimeout: Self.milliseconds(config.timeouts.drain))

@@ -26,6 +26,18 @@ final class UpstreamConnection: IOHandler, Flushable {
     private var readPaused = false
     var flushQueued = false
     private var responseByteSeen = false
+    /// The method of the request in flight (a response to HEAD has no body).
+    private var requestMethod: HTTPMethod = .get
+    /// Bytes of the current request written to the socket.
+    private var requestBytesWritten = 0
+    /// The client left after its request was sent: the rest of the response is read and
+    /// dropped, then the connection goes back to the pool (see `abandon`).
+    private var discarding = false
+    /// Response bytes a discarded response may still have; a longer one closes the connection.
+    private var discardBudget = 0
+    static let discardLimit = 256 * 1024
+    /// How long a discarded response may take to finish (milliseconds).
+    static let discardTimeout: UInt64 = 2_000
     /// Whether this connection came from the idle pool (stale-connection failures are likelier).
     var wasReused = false
     /// On a reused connection, the request bytes written so far, kept until the first response
@@ -51,24 +63,25 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     // MARK: Request side
 
-    /// Starts an exchange: serialises the request head for the backend.
-    func begin(_ exchange: Exchange, head: HTTPRequestHead, bodyLength: Int?, clientAddress: [UInt8], tls: Bool) {
-        prepare(exchange)
-        UpstreamConnection.writeRequestHead(head, target: target, bodyLength: bodyLength, clientAddress: clientAddress,
-                                            tls: tls, into: &outbound)
-        queueFlush()
-    }
-
-    /// Starts an exchange whose request was serialised while it waited for a connection.
+    /// Starts an exchange whose request head (and perhaps body) was serialised while it was
+    /// gathered or waited for a connection. The bytes are taken over without a copy when
+    /// nothing else is queued (the usual case).
     func begin(_ exchange: Exchange, queued: inout ByteBuffer) {
         prepare(exchange)
-        outbound.write(contentsOf: queued.readableSlice)
-        queued.clear()
+        if outbound.isEmpty {
+            swap(&outbound, &queued)
+        } else {
+            outbound.write(contentsOf: queued.readableSlice)
+            queued.clear()
+        }
         queueFlush()
     }
 
     private func prepare(_ exchange: Exchange) {
         self.exchange = exchange
+        requestMethod = exchange.requestMethod
+        requestBytesWritten = 0
+        discarding = false
         pool.buffers.lend(&outbound)
         replay.clear()
         replayable = wasReused
@@ -130,6 +143,7 @@ final class UpstreamConnection: IOHandler, Flushable {
             switch Socket.write(fd, from: outbound) {
             case .count(let n):
                 if replayable { keepForReplay(n) }
+                requestBytesWritten += n
                 outbound.moveReaderIndex(forwardBy: n)
             case .wouldBlock:
                 canWrite = false
@@ -188,8 +202,14 @@ final class UpstreamConnection: IOHandler, Flushable {
                 failExchange(status: 502, code: .backendUnavailable, reason: "refused the connection")
                 return
             }
-            state = exchange == nil ? .idle : .active
-            if exchange != nil { loop.arm(timer, in: pool.settings.upstreamFirstByteTimeout) }
+            guard exchange != nil else {
+                // Its request was withdrawn while it connected: a fresh connection for the pool.
+                state = .idle
+                pool.release(self)
+                return
+            }
+            state = .active
+            loop.arm(timer, in: pool.settings.upstreamFirstByteTimeout)
         }
         if events.contains(.writable) {
             canWrite = true
@@ -208,7 +228,7 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     private func readAvailable() {
         while canRead && !readPaused && state == .active {
-            if case .length(let remaining) = phase, inbound.isEmpty, let exchange,
+            if case .length(let remaining) = phase, inbound.isEmpty, !discarding, let exchange,
                let sink = exchange.downstream.responseBodySink(for: exchange) {
                 readBodyDirectly(into: sink, remaining: remaining, for: exchange)
                 continue
@@ -253,7 +273,7 @@ final class UpstreamConnection: IOHandler, Flushable {
     /// `n` of the `remaining` bytes of a body of known length went to the client. Returns true
     /// when they were the last (the response is finished).
     private func advanceBody(_ n: Int, of remaining: Int, clientHasRoom: Bool) -> Bool {
-        loop.arm(timer, in: pool.settings.streamIdleTimeout)
+        if !discarding { loop.arm(timer, in: pool.settings.streamIdleTimeout) }
         if n == remaining {
             phase = .done
             finishResponse()
@@ -275,10 +295,10 @@ final class UpstreamConnection: IOHandler, Flushable {
     // MARK: Response
 
     private func processInbound() {
-        while let exchange, !readPaused {
+        while exchange != nil || discarding, !readPaused {
             switch phase {
             case .head:
-                switch parser.parseHead(inbound, into: &head, requestMethod: exchange.requestMethod) {
+                switch parser.parseHead(inbound, into: &head, requestMethod: requestMethod) {
                 case .incomplete:
                     if inbound.writableBytes == 0 { inbound.reserveWritable(4096) }
                     return
@@ -294,30 +314,35 @@ final class UpstreamConnection: IOHandler, Flushable {
                     case .chunked: phase = .chunked; chunked.reset()
                     case .untilClose: phase = .untilClose
                     }
-                    loop.arm(timer, in: pool.settings.streamIdleTimeout)
-                    exchange.responseStarted = true
-                    exchange.downstream.responseHead(head, for: exchange)
+                    if let exchange {
+                        loop.arm(timer, in: pool.settings.streamIdleTimeout)
+                        exchange.responseStarted = true
+                        exchange.downstream.responseHead(head, for: exchange)
+                    } else if !discardable(phase) {
+                        close()
+                        return
+                    }
                     if case .done = phase { finishResponse(); return }
                 }
             case .length(let remaining):
                 guard !inbound.isEmpty else { return }
                 let take = Swift.min(remaining, inbound.readableBytes)
                 let start = inbound.readerIndex
-                let more = inbound.withView(start..<(start + take)) { exchange.downstream.responseBody($0, for: exchange) }
+                let more = inbound.withView(start..<(start + take)) { deliver($0) }
                 inbound.moveReaderIndex(forwardBy: take)
                 if advanceBody(take, of: remaining, clientHasRoom: more) { return }
             case .untilClose:
                 guard !inbound.isEmpty else { return }
-                let more = inbound.withView(inbound.readerIndex..<inbound.writerIndex) { exchange.downstream.responseBody($0, for: exchange) }
+                let more = inbound.withView(inbound.readerIndex..<inbound.writerIndex) { deliver($0) }
                 inbound.clear()
                 if !more { readPaused = true }
             case .chunked:
                 guard !inbound.isEmpty else { return }
                 switch chunked.decode(inbound, from: inbound.readerIndex) {
                 case .data(let range):
-                    let more = inbound.withView(range) { exchange.downstream.responseBody($0, for: exchange) }
+                    let more = inbound.withView(range) { deliver($0) }
                     inbound.moveReaderIndex(to: range.upperBound)
-                    loop.arm(timer, in: pool.settings.streamIdleTimeout)
+                    if !discarding { loop.arm(timer, in: pool.settings.streamIdleTimeout) }
                     if !more { readPaused = true }
                 case .needMore:
                     inbound.clear()
@@ -334,33 +359,59 @@ final class UpstreamConnection: IOHandler, Flushable {
             case .done:
                 return
             }
+            if state == .closed { return }
         }
+    }
+
+    /// Hands body bytes to the client, or drops them while discarding (closing the connection
+    /// once the response proves longer than the budget). Returns false to pause reading.
+    private func deliver(_ bytes: ByteView) -> Bool {
+        guard let exchange else {
+            discardBudget -= bytes.count
+            if discardBudget < 0 {
+                close()
+                return false
+            }
+            return true
+        }
+        return exchange.downstream.responseBody(bytes, for: exchange)
     }
 
     private func finishResponse() {
+        if discarding {
+            discarding = false
+            let reusable = !head.connectionClose && inbound.isEmpty && outbound.isEmpty
+            loop.disarm(timer)
+            if reusable { returnToPool() } else { close() }
+            return
+        }
         guard let exchange else { return }
         self.exchange = nil
-        exchange.upstream = nil
         let reusable = !head.connectionClose && inbound.isEmpty && outbound.isEmpty && exchange.requestComplete
         loop.disarm(timer)
-        if reusable {
-            state = .idle
-            wasReused = false
-            forgetReplay()
-            pool.buffers.reclaim(&inbound)
-            pool.buffers.reclaim(&outbound)
-            pool.release(self)
-        } else {
-            close()
-        }
+        if reusable { returnToPool() } else { close() }
+        exchange.upstreamFinished()
         exchange.downstream.responseEnd(for: exchange)
     }
 
+    private func returnToPool() {
+        state = .idle
+        wasReused = false
+        forgetReplay()
+        pool.buffers.reclaim(&inbound)
+        pool.buffers.reclaim(&outbound)
+        pool.release(self)
+    }
+
     private func upstreamClosed() {
+        if discarding {
+            close()
+            return
+        }
         if case .untilClose = phase, let exchange {
             self.exchange = nil
-            exchange.upstream = nil
             close()
+            exchange.upstreamFinished()
             exchange.downstream.responseEnd(for: exchange)
             return
         }
@@ -376,6 +427,7 @@ final class UpstreamConnection: IOHandler, Flushable {
         case .connecting:
             failExchange(status: 504, code: .backendTimeout, reason: "did not accept the connection in time")
         case .active:
+            if discarding { close(); return }
             failExchange(status: 504, code: .backendTimeout, reason: "did not answer in time")
         case .closed:
             break
@@ -389,10 +441,45 @@ final class UpstreamConnection: IOHandler, Flushable {
         exchange?.fail(status: status, code: code, reason: reason)
     }
 
-    /// The client is gone mid-exchange: the connection's state is unknown, so close it.
-    func abandon() {
+    /// The client went away (or reset its stream) during the exchange. The connection is kept
+    /// when that costs little: a request not yet written leaves it clean (a stream reset in the
+    /// same read as its request, as in Rapid Reset), and a request fully written has its
+    /// response read and dropped if it is short and quick (`discardLimit`, `discardTimeout`).
+    /// Otherwise the backend's state is unknown and the connection closes.
+    func abandon(requestComplete: Bool) {
         exchange = nil
-        close()
+        replayable = false
+        forgetReplay()
+        if state == .connecting {
+            outbound.clear()
+            pool.buffers.reclaim(&outbound)
+            return  // joins the pool once connected (see `handle`)
+        }
+        if state == .active && requestBytesWritten == 0 && !responseByteSeen {
+            outbound.clear()
+            loop.disarm(timer)
+            returnToPool()
+            return
+        }
+        guard state == .active, requestComplete, discardable(phase) else {
+            close()
+            return
+        }
+        discarding = true
+        discardBudget = UpstreamConnection.discardLimit
+        readPaused = false
+        loop.arm(timer, in: UpstreamConnection.discardTimeout)
+        processInbound()
+        if state == .active && discarding { readAvailable() }
+    }
+
+    /// Whether a response in this phase can be read to its end and dropped cheaply.
+    private func discardable(_ phase: ResponsePhase) -> Bool {
+        switch phase {
+        case .head, .chunked, .done: return true
+        case .length(let remaining): return remaining <= UpstreamConnection.discardLimit
+        case .untilClose: return false
+        }
     }
 
     func close() {

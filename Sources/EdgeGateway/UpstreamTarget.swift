@@ -34,6 +34,8 @@ public struct DataPlaneSettings {
     public var maxPendingHandshakes = 256
     public var maxUpstreamConnectionsPerServer = 256
     public var maxIdleUpstreamConnectionsPerServer = 256
+    public var maxUpstreamConnectionsPerClient = 32
+    public var requestBufferBytes = 65536
     public var http2InitialWindowSize = 1 << 20
     public var http2MaxHeaderListSize = 65536
     public var http2RapidResetLimit = 200
@@ -44,6 +46,8 @@ public struct DataPlaneSettings {
     public var upstreamConnectTimeout: UInt64 = 5_000
     public var upstreamFirstByteTimeout: UInt64 = 60_000
     public var streamIdleTimeout: UInt64 = 300_000
+    public var requestBodyTimeout: UInt64 = 30_000
+    public var clientWriteStallTimeout: UInt64 = 30_000
 
     public init() {}
 }

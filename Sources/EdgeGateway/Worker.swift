@@ -74,9 +74,14 @@ public final class Worker {
         for acceptor in acceptors { acceptor.resume() }
     }
 
-    /// Registers a connection that has finished its handshake, for draining.
+    /// Registers a connection (from accept on), for draining and the idle-memory sweep.
     func track(_ connection: DrainableConnection) {
         connections[ObjectIdentifier(connection)] = connection
+    }
+
+    /// A handshake handed its descriptor to the HTTP connection that takes over.
+    func untrack(_ connection: DrainableConnection) {
+        connections[ObjectIdentifier(connection)] = nil
     }
 
     func connectionClosed(_ connection: DrainableConnection?) {

@@ -73,6 +73,13 @@ public struct ByteBuffer {
         _writerIndex += count
     }
 
+    /// Keeps only the first `count` readable bytes (drops what was written after them).
+    public mutating func truncateReadable(to count: Int) {
+        precondition(count >= 0 && count <= readableBytes)
+        _writerIndex = _readerIndex + count
+        if _readerIndex == _writerIndex { _readerIndex = 0; _writerIndex = 0 }
+    }
+
     /// On an empty buffer, starts the next write `count` bytes in, so that a small header can
     /// later be put right before the data (`prepend`) and both sent with one write.
     public mutating func reserveHeadroom(_ count: Int) {

@@ -128,12 +128,16 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(config.limits.maxPendingHandshakes, 256)
         XCTAssertEqual(config.limits.maxUpstreamConnectionsPerServer, 256)
         XCTAssertEqual(config.limits.maxIdleUpstreamConnectionsPerServer, 256)
+        XCTAssertEqual(config.limits.maxUpstreamConnectionsPerClient, 32)
+        XCTAssertEqual(config.limits.requestBufferBytes, 65536)
 
         XCTAssertEqual(config.timeouts.tlsHandshake, .seconds(10))
         XCTAssertEqual(config.timeouts.requestHead, .seconds(10))
         XCTAssertEqual(config.timeouts.idleKeepalive, .seconds(60))
         XCTAssertEqual(config.timeouts.upstreamConnect, .seconds(5))
         XCTAssertEqual(config.timeouts.upstreamFirstByte, .seconds(60))
+        XCTAssertEqual(config.timeouts.requestBody, .seconds(30))
+        XCTAssertEqual(config.timeouts.clientWriteStall, .seconds(30))
         XCTAssertEqual(config.timeouts.sseIdle, .seconds(300))
         XCTAssertEqual(config.timeouts.drain, .seconds(30))
 

@@ -46,9 +46,15 @@ public struct ChunkedDecoder {
     private var trailerBytes = 0
     /// Data bytes left in the current chunk.
     private var remaining = 0
+    /// Data bytes the chunks so far declared (checked against `maxBodyBytes`).
+    private var declared = 0
+    /// A body whose chunk sizes add up to more is refused as soon as a chunk's size line
+    /// ends (`.bodyTooLarge`), before its bytes arrive.
+    public var maxBodyBytes: Int
 
-    public init(limits: HTTP1Limits = HTTP1Limits()) {
+    public init(limits: HTTP1Limits = HTTP1Limits(), maxBodyBytes: Int = .max) {
         self.limits = limits
+        self.maxBodyBytes = maxBodyBytes
     }
 
     /// Forgets any body in progress.
@@ -59,6 +65,7 @@ public struct ChunkedDecoder {
         extensionBytes = 0
         trailerBytes = 0
         remaining = 0
+        declared = 0
     }
 
     /// Decodes from `index` (between `readerIndex` and `writerIndex`) to the next data run,
@@ -107,7 +114,9 @@ public struct ChunkedDecoder {
                 if size == 0 {
                     state = .trailerLineStart
                 } else {
+                    if size > maxBodyBytes &- declared { return fail(.bodyTooLarge) }
                     remaining = size
+                    declared += size
                     size = 0
                     state = .data
                 }

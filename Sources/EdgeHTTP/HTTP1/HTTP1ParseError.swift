@@ -43,6 +43,8 @@ public enum HTTP1ParseError: Error, Equatable {
     case invalidChunkExtension
     case chunkExtensionTooLong
     case missingChunkCRLF
+    /// 413: the chunk sizes add up to more than the body limit.
+    case bodyTooLarge
     case invalidTrailer
     case trailerTooLarge
 
@@ -51,6 +53,7 @@ public enum HTTP1ParseError: Error, Equatable {
         switch self {
         case .headTooLarge, .tooManyFields: return 431
         case .unsupportedVersion: return 505
+        case .bodyTooLarge: return 413
         case .unsupportedTransferCoding: return 501
         case .unsupportedExpectation: return 417
         case .unexpectedSwitchingProtocols: return 502
@@ -93,6 +96,7 @@ public enum HTTP1ParseError: Error, Equatable {
         case .invalidChunkExtension: return "invalid chunk extension"
         case .chunkExtensionTooLong: return "chunk extension too long"
         case .missingChunkCRLF: return "missing CRLF after chunk"
+        case .bodyTooLarge: return "request body exceeds limits.max_body_bytes"
         case .invalidTrailer: return "invalid trailer field"
         case .trailerTooLarge: return "trailer section too large"
         }

@@ -91,6 +91,7 @@ extension HTTP2ServerSession {
               frame.pointee.headers.cat == NGHTTP2_HCAT_REQUEST else { return 0 }
         let stream = openStream(hd.stream_id)
         requestHead.reset()
+        cookie.removeAll(keepingCapacity: true)
         if nghttp2_session_set_stream_user_data(session, hd.stream_id, Unmanaged.passUnretained(stream).toOpaque()) != 0 {
             closeStream(stream)
         }
@@ -124,6 +125,11 @@ extension HTTP2ServerSession {
                 requestHead.authority.append(contentsOf: value)
             }
             // :scheme and :protocol: checked by nghttp2, not carried.
+            return 0
+        }
+        if equals(name, "cookie") {
+            if !cookie.isEmpty { cookie.append(contentsOf: "; ".utf8) }
+            cookie.append(contentsOf: value)
             return 0
         }
         requestHead.fields.append(name: ByteView(start: name.baseAddress, count: name.count),
@@ -203,9 +209,12 @@ extension HTTP2ServerSession {
             return
         }
         if stream.malformed || requestHead.method == .connect {
-            resetStream(stream.id, error: .protocolError)
-            if resetCounter.record() { goAway(error: .enhanceYourCalm) }
+            resetStream(stream.id, error: .protocolError)  // counted when sent (frameSent)
             return
+        }
+        if !cookie.isEmpty {
+            requestHead.fields.append(name: "cookie".utf8, value: cookie)
+            cookie.removeAll(keepingCapacity: true)
         }
         if requestHead.authority.isEmpty, let host = requestHead.fields.first(.host) {
             requestHead.authority.append(contentsOf: host)
@@ -218,8 +227,18 @@ extension HTTP2ServerSession {
     /// The last frame of a response is out: a client still sending its request is asked to
     /// stop, which also closes the stream (RFC 9113 §8.1). Not sooner: nghttp2 drops frames
     /// still queued for a stream once a RST_STREAM is queued for it.
+    ///
+    /// Every RST_STREAM the server sends with an error counts in the reset budget, like the
+    /// client's own resets: a client can make nghttp2 reset its streams (window overflow,
+    /// content-length mismatch: "MadeYouReset", CVE-2025-8671) as cheaply as it resets them.
     func frameSent(_ frame: UnsafePointer<nghttp2_frame>) -> Int32 {
         let hd = frame.pointee.hd
+        if UInt32(hd.type) == NGHTTP2_RST_STREAM.rawValue {
+            if frame.pointee.rst_stream.error_code != HTTP2ErrorCode.noError.rawValue && resetCounter.record() {
+                goAway(error: .enhanceYourCalm)
+            }
+            return 0
+        }
         guard hd.flags & endStreamFlag != 0, hd.stream_id > 0,
               let stream = stream(hd.stream_id), !stream.requestEnded else { return 0 }
         nghttp2_submit_rst_stream(session, UInt8(NGHTTP2_FLAG_NONE.rawValue), hd.stream_id,

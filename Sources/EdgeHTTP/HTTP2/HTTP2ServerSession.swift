@@ -22,6 +22,9 @@ public final class HTTP2ServerSession {
     /// Filled by the header callbacks for the stream whose HEADERS are being decoded (header
     /// blocks of different streams never interleave), reset per stream.
     var requestHead = HTTPRequestHead()
+    /// The `cookie` crumbs of that head, joined with "; " (RFC 9113 §8.2.3) and added to it as
+    /// one field when the head is complete.
+    var cookie: [UInt8] = []
     /// Streams nghttp2 still knows; each holds its index here.
     var openStreams: [HTTP2Stream] = []
     var spareStreams: [HTTP2Stream] = []
