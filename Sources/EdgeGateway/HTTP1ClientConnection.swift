@@ -329,6 +329,8 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     private func completeResponse() {
+        // Answered before its body was all here: the rest cannot be told from a next request.
+        if state == .body { keepAlive = false }
         responseInProgress = false
         transport.requestFinished(now: loop.now)
         if worker.isDraining { keepAlive = false }

@@ -300,6 +300,9 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         exchange.target = nil
         session.resumeData(stream: exchange.streamID)
         queueFlush()
+        // What is left of the body must still reach the client within client_write_stall
+        // (the stream closes, and disarms it, once the last byte is out).
+        if !stream.body.buffer.isEmpty { responsePaused(stream) }
     }
 
     func responseFailed(status: Int, contentType: StaticString, body: [UInt8], for exchange: Exchange) {

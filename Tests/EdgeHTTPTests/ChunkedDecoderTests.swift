@@ -131,3 +131,41 @@ final class ChunkedDecoderTests: XCTestCase {
         XCTAssertEqual(next, out.readableBytes)
     }
 }
+
+final class ChunkedDecoderBodyLimitTests: XCTestCase {
+    private func decodeAll(_ text: String, limit: Int) -> [ChunkedDecodeResult] {
+        var decoder = ChunkedDecoder(maxBodyBytes: limit)
+        var buffer = ByteBuffer(capacity: 64)
+        buffer.write(contentsOf: Array(text.utf8))
+        var results: [ChunkedDecodeResult] = []
+        var index = buffer.readerIndex
+        while true {
+            let result = decoder.decode(buffer, from: index)
+            results.append(result)
+            switch result {
+            case .data(let range): index = range.upperBound
+            default: return results
+            }
+        }
+    }
+
+    func testChunkSizeOverTheLimitIsRefusedAtItsSizeLine() {
+        // Only the size line has arrived: the refusal must not wait for the data.
+        XCTAssertEqual(decodeAll("FFFFFFF\r\n", limit: 1 << 20), [.error(.bodyTooLarge)])
+        XCTAssertEqual(HTTP1ParseError.bodyTooLarge.status, 413)
+    }
+
+    func testChunksAddingUpPastTheLimitAreRefused() {
+        let results = decodeAll("4\r\nabcd\r\n5\r\n", limit: 8)
+        XCTAssertEqual(results.last, .error(.bodyTooLarge))
+    }
+
+    func testBodyAtTheLimitPasses() {
+        let results = decodeAll("4\r\nabcd\r\n4\r\nefgh\r\n0\r\n\r\n", limit: 8)
+        XCTAssertEqual(results.last, .end(next: 23))
+    }
+
+    func testOverflowingSizeIsStillAMalformedChunk() {
+        XCTAssertEqual(decodeAll("11111111111111111\r\n", limit: 1 << 20), [.error(.chunkSizeOverflow)])
+    }
+}

@@ -14,6 +14,7 @@ final class HTTP2RecordingDelegate: HTTP2ServerSessionDelegate {
         var contentType: String?
         var sessionID: String?
         var endStream: Bool
+        var cookies: [String] = []
     }
     var heads: [Int32: Head] = [:]
     var bodies: [Int32: [UInt8]] = [:]
@@ -29,7 +30,9 @@ final class HTTP2RecordingDelegate: HTTP2ServerSessionDelegate {
                              target: String(decoding: head.target, as: UTF8.self),
                              authority: String(decoding: head.authority, as: UTF8.self),
                              contentLength: head.contentLength, contentType: head.fields.string("content-type"),
-                             sessionID: head.fields.string("mcp-session-id"), endStream: endStream)
+                             sessionID: head.fields.string("mcp-session-id"), endStream: endStream,
+                             cookies: (0..<head.fields.count).filter { head.fields.name(at: $0).elementsEqual("cookie".utf8) }
+                                 .map { String(decoding: head.fields.value(at: $0), as: UTF8.self) })
         onHead?(session, stream)
     }
 
@@ -539,5 +542,52 @@ final class HTTP2ServerSessionTests: XCTestCase {
         XCTAssertEqual(remote(NGHTTP2_SETTINGS_MAX_FRAME_SIZE), 16384)
         XCTAssertEqual(remote(NGHTTP2_SETTINGS_ENABLE_PUSH), 0)
         XCTAssertEqual(nghttp2_session_get_remote_window_size(client.session), 1024 * 1024)
+    }
+
+    func testResetsTheServerIsMadeToSendCountInTheResetBudget() {
+        // MadeYouReset (CVE-2025-8671): each stream's body overruns its content-length, so
+        // nghttp2 resets it itself; those resets must end the connection like client resets.
+        var settings = HTTP2Settings()
+        settings.maxResetsPerWindow = 20
+        settings.floodWindowMilliseconds = 60_000
+        start(settings)
+        pipe.run()
+        var sent = 0
+        for _ in 0..<200 where server.wantsRead {
+            _ = client.request(headers: [("content-length", "2")], body: .init([1, 2, 3, 4]))
+            sent += 1
+            pipe.run()
+        }
+        XCTAssertEqual(client.goAways.last?.errorCode, HTTP2ErrorCode.enhanceYourCalm.rawValue)
+        XCTAssertLessThanOrEqual(sent, 22, "cut once the budget of 20 resets is spent")
+        XCTAssertFalse(server.wantsRead)
+    }
+
+    func testResetsAfterCompleteResponsesAreNotCounted() {
+        var settings = HTTP2Settings()
+        settings.maxResetsPerWindow = 5
+        settings.floodWindowMilliseconds = 60_000
+        start(settings)
+        delegate.onHead = { session, id in
+            _ = session.submitResponse(stream: id, status: 200, contentType: "text/plain", body: [1])
+        }
+        for _ in 0..<20 {
+            // Answered before its body ends: the server's RST_STREAM(NO_ERROR) asks it to stop.
+            let id = client.request(body: .init([1, 2, 3], complete: false))
+            pipe.run()
+            XCTAssertEqual(client.responses[id]?.status, "200")
+        }
+        XCTAssertTrue(client.goAways.isEmpty)
+        XCTAssertTrue(server.wantsRead)
+    }
+
+    func testCookieCrumbsReachTheDelegateAsOneField() {
+        start()
+        let id = client.request(method: "GET", headers: [("cookie", "a=1"), ("accept", "*/*"), ("cookie", "b=2"),
+                                                         ("cookie", "c=3")])
+        let plain = client.request(method: "GET")
+        pipe.run()
+        XCTAssertEqual(delegate.heads[id]?.cookies, ["a=1; b=2; c=3"])
+        XCTAssertEqual(delegate.heads[plain]?.cookies, [])
     }
 }
