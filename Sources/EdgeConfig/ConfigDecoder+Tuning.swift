@@ -41,6 +41,7 @@ extension ConfigDecoder {
         guard let reader = mapping(node, path, allowed: Self.limitKeys.map(\.name)) else { return nil }
         let values = numbers(reader, Self.limitKeys)
         let defaults = EdgeConfiguration.Limits()
+        let maxUpstream = values["max_upstream_connections_per_server"] ?? defaults.maxUpstreamConnectionsPerServer
         let limits = EdgeConfiguration.Limits(
             maxHeadBytes: values["max_head_bytes"] ?? defaults.maxHeadBytes,
             maxHeaderCount: values["max_header_count"] ?? defaults.maxHeaderCount,
@@ -48,10 +49,10 @@ extension ConfigDecoder {
             maxConcurrentStreams: values["max_concurrent_streams"] ?? defaults.maxConcurrentStreams,
             maxConnectionsPerWorker: values["max_connections_per_worker"] ?? defaults.maxConnectionsPerWorker,
             maxPendingHandshakes: values["max_pending_handshakes"] ?? defaults.maxPendingHandshakes,
-            maxUpstreamConnectionsPerServer: values["max_upstream_connections_per_server"]
-                ?? defaults.maxUpstreamConnectionsPerServer,
+            maxUpstreamConnectionsPerServer: maxUpstream,
+            // Unset, the idle cap follows a lowered connection cap instead of contradicting it.
             maxIdleUpstreamConnectionsPerServer: values["max_idle_upstream_connections_per_server"]
-                ?? defaults.maxIdleUpstreamConnectionsPerServer,
+                ?? Swift.min(defaults.maxIdleUpstreamConnectionsPerServer, maxUpstream),
             maxUpstreamConnectionsPerClient: values["max_upstream_connections_per_client"]
                 ?? defaults.maxUpstreamConnectionsPerClient,
             requestBufferBytes: values["request_buffer_bytes"] ?? defaults.requestBufferBytes)

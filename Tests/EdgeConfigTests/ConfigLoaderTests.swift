@@ -113,6 +113,12 @@ final class ConfigLoaderTests: XCTestCase {
         XCTAssertEqual(again.servers["demo"]?.backend, .stdio(command: ["tool", "yes", "null", "1.0", "a: b"]))
     }
 
+    func testIdleConnectionCapFollowsALoweredConnectionCap() throws {
+        let config = try Fixture().configuration(Self.minimal + "\nlimits: {max_upstream_connections_per_server: 64}\n")
+        XCTAssertEqual(config.limits.maxUpstreamConnectionsPerServer, 64)
+        XCTAssertEqual(config.limits.maxIdleUpstreamConnectionsPerServer, 64)
+    }
+
     func testDefaults() throws {
         let config = try Fixture().configuration(Self.minimal)
         XCTAssertEqual(config.workers, ConfigDecoder.cpuCount())
