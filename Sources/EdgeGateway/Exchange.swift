@@ -144,8 +144,8 @@ final class Exchange {
         switch pool.acquire(target) {
         case .connection(let connection):
             upstream = connection
-            connection.begin(self, queued: &queued)
-            queueBuffers?.reclaim(&queued)
+            connection.begin(self, queued: &queued)  // takes the storage when it can
+            if queued.capacity > 0 { queueBuffers?.reclaim(&queued) }
             downstream.requestBodyDrained(for: self)
         case .atCapacity:
             isQueued = true

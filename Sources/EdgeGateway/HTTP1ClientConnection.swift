@@ -84,7 +84,6 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             if isHoldingPipeline { return }
             switch transport.read(into: &inbound, lendingFrom: worker.buffers, room: 4096) {
             case .count:
-                if state == .body { loop.arm(timer, in: worker.settings.requestBodyTimeout) }
                 process()
                 if transport.readEmptiedSocket(returning: &inbound, to: worker.buffers) { canRead = false }
             case .wouldBlock:
@@ -128,7 +127,12 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                     beginRequest()
                 }
             } else {
-                guard forwardBody() else { return }
+                guard forwardBody() else {
+                    // Waiting for more of the body from the client (not for the upstream):
+                    // timeouts.request_body runs from this read.
+                    if state == .body && !readPaused { loop.arm(timer, in: worker.settings.requestBodyTimeout) }
+                    return
+                }
             }
         }
     }
@@ -161,7 +165,6 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         exchange.reset()
         responseInProgress = true
         state = .body
-        loop.arm(timer, in: worker.settings.requestBodyTimeout)
         exchange.start(head: &head, chunked: head.isChunked, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         if case .none = requestBody, exchange.isActive {
             finishRequestBody()
@@ -224,7 +227,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     private func finishRequestBody() {
         if state == .body {
             state = .awaitingResponse
-            loop.disarm(timer)
+            if timer.isArmed { loop.disarm(timer) }
         }
         if exchange.isActive { exchange.endRequest() }
     }
@@ -239,7 +242,6 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     func requestBodyDrained(for exchange: Exchange) {
         guard readPaused else { return }
         readPaused = false
-        if state == .body { loop.arm(timer, in: worker.settings.requestBodyTimeout) }
         process()
         readAvailable()
     }

@@ -18,6 +18,9 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         var requestEnded = false
         /// The upstream is paused because the client does not take this stream's response.
         var responsePaused = false
+        /// Loop time of the last DATA frame (the body timer is re-armed from it when it fires,
+        /// instead of on every frame).
+        var lastData: UInt64 = 0
         /// While the request body is incomplete: `timeouts.request_body` between DATA frames;
         /// while the response is paused: `timeouts.client_write_stall`.
         let timer = LoopTimer()
@@ -147,7 +150,10 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         stream.responsePaused = false
         streams.insert(stream, for: id)
         loop.disarm(timer)
-        if !endStream { loop.arm(stream.timer, in: worker.settings.requestBodyTimeout) }
+        if !endStream {
+            stream.lastData = loop.now
+            loop.arm(stream.timer, in: worker.settings.requestBodyTimeout)
+        }
         stream.exchange.start(head: &head, chunked: !endStream && head.contentLength == nil, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         if endStream, stream.exchange.isActive { stream.exchange.endRequest() }
     }
@@ -170,6 +176,11 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
             stream.exchange.abort()
             session.resetStream(id, error: .cancel)
         } else if !stream.requestEnded && !stream.requestPaused && stream.exchange.isActive {
+            let quiet = loop.now &- stream.lastData
+            if quiet < worker.settings.requestBodyTimeout {
+                loop.arm(stream.timer, in: worker.settings.requestBodyTimeout - quiet)
+                return
+            }
             if stream.exchange.responseStarted {
                 stream.exchange.abort()
                 session.resetStream(id, error: .cancel)
@@ -208,7 +219,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         let more = stream.exchange.sendBody(data)
         if more && !stream.requestPaused {
             session.consumed(stream: id, bytes: data.count)
-            if !stream.responsePaused { loop.arm(stream.timer, in: worker.settings.requestBodyTimeout) }
+            stream.lastData = loop.now
         } else {
             stream.unacknowledged += data.count
             stream.requestPaused = true
@@ -219,7 +230,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     func http2(_ session: HTTP2ServerSession, didEndStream id: Int32) {
         guard let stream = streams[id] else { return }
         stream.requestEnded = true
-        if !stream.responsePaused { loop.disarm(stream.timer) }
+        if !stream.responsePaused && stream.timer.isArmed { loop.disarm(stream.timer) }
         guard stream.exchange.isActive else { return }
         stream.exchange.endRequest()
     }
@@ -244,6 +255,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         if stream.responsePaused {
             stream.responsePaused = false
             if !stream.requestEnded && !stream.requestPaused {
+                stream.lastData = loop.now
                 loop.arm(stream.timer, in: worker.settings.requestBodyTimeout)
             } else {
                 loop.disarm(stream.timer)
@@ -324,6 +336,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         guard let stream = streams[exchange.streamID], stream.requestPaused else { return }
         stream.requestPaused = false
         if !stream.requestEnded && !stream.responsePaused {
+            stream.lastData = loop.now
             loop.arm(stream.timer, in: worker.settings.requestBodyTimeout)
         }
         if stream.unacknowledged > 0 {

@@ -68,9 +68,10 @@ final class UpstreamConnection: IOHandler, Flushable {
     /// nothing else is queued (the usual case).
     func begin(_ exchange: Exchange, queued: inout ByteBuffer) {
         prepare(exchange)
-        if outbound.isEmpty {
-            swap(&outbound, &queued)
+        if outbound.isEmpty && outbound.capacity == 0 {
+            swap(&outbound, &queued)  // both lent by the worker's pool
         } else {
+            pool.buffers.lend(&outbound)
             outbound.write(contentsOf: queued.readableSlice)
             queued.clear()
         }
@@ -82,7 +83,6 @@ final class UpstreamConnection: IOHandler, Flushable {
         requestMethod = exchange.requestMethod
         requestBytesWritten = 0
         discarding = false
-        pool.buffers.lend(&outbound)
         replay.clear()
         replayable = wasReused
         if state == .idle { state = .active }
