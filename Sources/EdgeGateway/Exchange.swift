@@ -65,6 +65,11 @@ final class Exchange {
     /// Fires when a queued request waited too long for a connection.
     lazy var queueTimer = LoopTimer { [weak self] in self?.queueTimedOut() }
     static let prefixLimit = 4096
+    /// Request bytes kept for a request that has no upstream connection yet, before its
+    /// client is asked to wait: `limits.request_buffer_bytes`, at least 16 KiB.
+    private var waitingHighWater: Int {
+        Swift.min(Exchange.requestHighWater, Swift.max(pool?.settings.requestBufferBytes ?? 0, 16 * 1024))
+    }
     /// Queued request bytes above which the client is asked to wait.
     static let requestHighWater = 256 * 1024
 
@@ -231,7 +236,9 @@ final class Exchange {
             guard isBuffering || isWaitingTurn || isQueued else { return true }
             UpstreamConnection.writeBody(bytes, chunked: requestChunked, into: &queued)
             if isBuffering, let pool, queued.readableBytes >= pool.settings.requestBufferBytes { dispatch() }
-            return upstream != nil || queued.readableBytes < Exchange.requestHighWater
+            // Not yet connected (waiting its turn or for a free connection): the client is
+            // asked to wait as soon as the buffering threshold is reached.
+            return upstream != nil || queued.readableBytes < waitingHighWater
         }
         return upstream.queueBody(bytes, chunked: requestChunked) < Exchange.requestHighWater
     }
