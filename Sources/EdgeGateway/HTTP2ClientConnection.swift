@@ -21,6 +21,9 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         /// Loop time of the last DATA frame (the body timer is re-armed from it when it fires,
         /// instead of on every frame).
         var lastData: UInt64 = 0
+        /// Unsent response bytes when the write-stall timer was last armed: a client that took
+        /// some since is slow, not stalled, and gets another interval.
+        var backlogAtPause = 0
         /// While the request body is incomplete: `timeouts.request_body` between DATA frames;
         /// while the response is paused: `timeouts.client_write_stall`.
         let timer = LoopTimer()
@@ -173,6 +176,12 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         let id = stream.exchange.streamID
         guard streams[id] === stream else { return }
         if stream.responsePaused {
+            let backlog = stream.body.buffer.readableBytes
+            if backlog < stream.backlogAtPause {
+                stream.backlogAtPause = backlog
+                loop.arm(stream.timer, in: worker.settings.clientWriteStallTimeout)
+                return
+            }
             stream.exchange.abort()
             session.resetStream(id, error: .cancel)
         } else if !stream.requestEnded && !stream.requestPaused && stream.exchange.isActive {
@@ -191,10 +200,12 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         queueFlush()
     }
 
-    /// The client's share of a response is paused: it has `client_write_stall` to take a byte.
+    /// The client does not take this stream's response fast enough: from now on, each
+    /// `client_write_stall` interval in which it takes no byte at all resets the stream.
     private func responsePaused(_ stream: Stream) {
         guard !stream.responsePaused else { return }
         stream.responsePaused = true
+        stream.backlogAtPause = stream.body.buffer.readableBytes
         loop.arm(stream.timer, in: worker.settings.clientWriteStallTimeout)
     }
 

@@ -47,6 +47,8 @@ class H2Client:
         self.streams: dict[int, H2Stream] = {}
         self.goaway: h2.events.ConnectionTerminated | None = None
         self.closed = False
+        # False: received DATA is not acknowledged (tests that pace the windows themselves).
+        self.auto_ack = True
         self._flush()
 
     def _flush(self) -> None:
@@ -96,7 +98,8 @@ class H2Client:
                 if isinstance(ev, h2.events.ResponseReceived) and st:
                     st.headers.update({k: v for k, v in ev.headers})
                 elif isinstance(ev, h2.events.DataReceived):
-                    self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
+                    if self.auto_ack:
+                        self.conn.acknowledge_received_data(ev.flow_controlled_length, ev.stream_id)
                     if st:
                         st.data += ev.data
                         st.data_times.append(now)
