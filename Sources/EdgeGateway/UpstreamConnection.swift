@@ -469,8 +469,14 @@ final class UpstreamConnection: IOHandler, Flushable {
         discardBudget = UpstreamConnection.discardLimit
         readPaused = false
         loop.arm(timer, in: UpstreamConnection.discardTimeout)
-        processInbound()
-        if state == .active && discarding { readAvailable() }
+        // Not from here: the client side may be inside a callback of its own (an HTTP/2
+        // stream closing), and finishing the response can hand this connection to another
+        // waiting request.
+        loop.afterThisBatch { [self] in
+            guard state == .active && discarding else { return }
+            processInbound()
+            if state == .active && discarding { readAvailable() }
+        }
     }
 
     /// Whether a response in this phase can be read to its end and dropped cheaply.
