@@ -14,6 +14,22 @@ from helpers.h2client import H2Client
 from helpers.wire import ACCEPT_BOTH, jsonrpc
 
 
+def _client_with_window(edge, window: int) -> H2Client:
+    """An HTTP/2 client that acknowledges nothing by itself, with this initial stream window."""
+    h2c = H2Client(edge.plain_port, None, timeout=30)
+    h2c.auto_ack = False
+    h2c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: window})
+    h2c._flush()
+    return h2c
+
+
+def _call(h2c: H2Client, request_id: int, method: str = "tools/call", size: int | None = None) -> int:
+    headers = {"content-type": "application/json", "accept": ACCEPT_BOTH}
+    if size is not None:
+        headers["x-raw-size"] = str(size)
+    return h2c.request("POST", "/mcp", headers, json.dumps(jsonrpc(method, request_id, {"name": "big"})).encode())
+
+
 def test_slow_but_steady_http2_reader_is_not_cut(edge_factory, raw_backend):
     """An 80 KiB result read 4 KiB every 0.3 s (about 6 s in all) through a stream window the
     client opens by hand, with client_write_stall at 1 s. mcp-edge's stream buffer stays above
@@ -21,15 +37,10 @@ def test_slow_but_steady_http2_reader_is_not_cut(edge_factory, raw_backend):
     than time without progress would reset the stream."""
     edge = edge_factory({"raw": raw_backend.url()}, timeouts={"client_write_stall": "1s"})
     require_edge(edge)
-    h2c = H2Client(edge.plain_port, None, timeout=30)
+    h2c = _client_with_window(edge, 4096)
     try:
-        h2c.auto_ack = False
-        h2c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 4096})
-        h2c._flush()
         size = 80 * 1024
-        body = json.dumps(jsonrpc("tools/call", 9, {"name": "big"})).encode()
-        sid = h2c.request("POST", "/mcp", {"content-type": "application/json", "accept": ACCEPT_BOTH,
-                                           "x-raw-size": str(size)}, body)
+        sid = _call(h2c, 9, size=size)
         deadline = time.monotonic() + 25
         while not h2c.done(sid) and time.monotonic() < deadline and not h2c.closed:
             h2c.pump(lambda: False, 0.3)
@@ -52,20 +63,14 @@ def test_http2_stream_that_takes_nothing_is_reset_and_the_connection_lives(edge_
     client_write_stall, and the connection still serves the next request."""
     edge = edge_factory({"raw": raw_backend.url()}, timeouts={"client_write_stall": "1s"})
     require_edge(edge)
-    h2c = H2Client(edge.plain_port, None, timeout=30)
+    h2c = _client_with_window(edge, 0)
     try:
-        h2c.auto_ack = False
-        h2c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 0})
-        h2c._flush()
-        body = json.dumps(jsonrpc("tools/call", 1, {"name": "big"})).encode()
-        sid = h2c.request("POST", "/mcp", {"content-type": "application/json", "accept": ACCEPT_BOTH,
-                                           "x-raw-size": str(256 * 1024)}, body)
+        sid = _call(h2c, 1, size=256 * 1024)
         assert h2c.pump(lambda: h2c.done(sid), 10)
         assert h2c.streams[sid].reset_code == 8  # CANCEL
         h2c.conn.update_settings({h2.settings.SettingCodes.INITIAL_WINDOW_SIZE: 1 << 20})
         h2c.auto_ack = True
-        sid2 = h2c.request("POST", "/mcp", {"content-type": "application/json", "accept": ACCEPT_BOTH},
-                           json.dumps(jsonrpc("ping", 2)).encode())
+        sid2 = _call(h2c, 2, method="ping")
         assert h2c.pump(lambda: h2c.done(sid2), 10)
         st = h2c.streams[sid2]
         assert st.status == 200 and json.loads(st.data)["id"] == 2
