@@ -12,6 +12,9 @@ untouched), or by the backend's `default_mode`:
   X-Raw-Mode: status   answers X-Raw-Status (e.g. 202, 404) with an empty body.
   X-Raw-Mode: hang     reads the request and never answers (until the peer closes).
   X-Raw-Mode: close    starts an SSE response, sends one event, then closes the socket.
+  X-Raw-Mode: headdie  sends a JSON response head (Content-Length 1000) and its first bytes,
+                       then closes: head, bytes and FIN leave in one segment (TCP_CORK), so
+                       the proxy reads the end before it can have flushed the head.
 
 Times are `time.monotonic()` (CLOCK_MONOTONIC: comparable with the test thread's clock).
 """
@@ -301,6 +304,12 @@ class RawBackend:
                 if r and not s.recv(65536):
                     raise _PeerClosed()
             return False
+        if mode == "headdie":
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+            self._send(s, self._head(200, "OK", [("Content-Type", "application/json"),
+                                                  ("Content-Length", "1000")]) + b'{"jsonrpc":"2.0",')
+            s.shutdown(socket.SHUT_WR)  # uncorks: data and FIN together
+            raise _PeerClosed()
         if mode in ("sse", "close"):
             return self._respond_sse(s, rec, req, mode, rpc, rpc_id, has_id, close_after)
 
