@@ -93,3 +93,35 @@ def closed_by_peer(s: socket.socket, within: float) -> bool:
             return False
         except OSError:
             return True
+
+
+def read_statuses_and_eof(socks: list[socket.socket], timeout: float) -> tuple[list[int | None], list[bool]]:
+    """Reads all `socks` at once until each has a response head and EOF, or `timeout` passes
+    (one deadline for all). Returns each one's status (None: no head) and whether it was closed."""
+    import re
+    import select
+
+    bufs = [b""] * len(socks)
+    eof = [False] * len(socks)
+    deadline = time.monotonic() + timeout
+    while True:
+        pending = [i for i in range(len(socks)) if not eof[i]]
+        left = deadline - time.monotonic()
+        if not pending or left <= 0:
+            break
+        r, _, _ = select.select([socks[i] for i in pending], [], [], min(left, 0.2))
+        for s in r:
+            i = socks.index(s)
+            try:
+                data = s.recv(65536)
+            except OSError:
+                data = b""
+            if data:
+                bufs[i] += data
+            else:
+                eof[i] = True
+    statuses = []
+    for b in bufs:
+        m = re.match(rb"HTTP/1\.[01] (\d{3})", b)
+        statuses.append(int(m.group(1)) if m else None)
+    return statuses, eof
