@@ -58,12 +58,15 @@ class H2Client:
         if data:
             self.sock.sendall(data)
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+    def request(self, method: str, path: str,
+                headers: dict[str, str] | list[tuple[str, str]] | None = None,
                 body: bytes | None = None) -> int:
+        """headers: a dict, or a list of pairs when a name repeats (e.g. cookie crumbs)."""
         sid = self.conn.get_next_available_stream_id()
         hdrs = [(":method", method), (":path", path), (":scheme", self.scheme),
                 (":authority", self.authority)]
-        hdrs += [(k.lower(), v) for k, v in (headers or {}).items()]
+        pairs = headers.items() if isinstance(headers, dict) else (headers or [])
+        hdrs += [(k.lower(), v) for k, v in pairs]
         if body is not None:
             hdrs.append(("content-length", str(len(body))))
         self.conn.send_headers(sid, hdrs, end_stream=body is None)

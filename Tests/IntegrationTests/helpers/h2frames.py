@@ -1,6 +1,7 @@
 """Raw HTTP/2 frames, for what the `h2` package refuses to send (it enforces the protocol on
-its own side): DATA beyond a declared content-length or beyond the peer's stream window, and
-fast loops of thousands of streams without per-frame bookkeeping.
+its own side): DATA beyond a declared content-length, a WINDOW_UPDATE that overflows a stream
+window, trailers without END_STREAM, and fast loops of thousands of streams without per-frame
+bookkeeping.
 
 Header blocks are encoded with HPACK literals that never touch the dynamic table, so one block
 can be sent on any number of streams."""
@@ -73,7 +74,8 @@ class RawH2Connection:
     resets: dict[int, int] = field(default_factory=dict)  # stream id -> error code
     statuses: dict[int, int] = field(default_factory=dict)  # stream id -> response :status
     ended: set[int] = field(default_factory=set)  # streams the server ended (END_STREAM)
-    closed: bool = False
+    closed: bool = False  # the read side ended (EOF or error): nothing more will arrive
+    write_failed: bool = False  # a send failed (the server closed or reset the connection)
     frames_received: int = 0
     _buf: bytearray = field(default_factory=bytearray)
     _decoder: Decoder = field(default_factory=Decoder)
@@ -86,19 +88,21 @@ class RawH2Connection:
         return self
 
     def send(self, data: bytes) -> bool:
-        """Writes everything (blocking, bounded by 10 s); false once the server has closed."""
-        if self.closed:
+        """Writes everything (blocking, bounded by 10 s); false once the server has closed. What
+        the server sent before closing (its GOAWAY) can still be read with poll()/wait()."""
+        if self.closed or self.write_failed:
             return False
         try:
             self.sock.settimeout(10)
             self.sock.sendall(data)
             return True
         except (OSError, ssl.SSLError):
-            self.closed = True
+            self.write_failed = True
             return False
 
     def poll(self, timeout: float = 0.0) -> None:
-        """Reads and handles whatever arrives within `timeout` (0: only what is already there)."""
+        """Waits up to `timeout` for bytes (0: only what is already there), then reads and handles
+        all that is there and returns."""
         deadline = time.monotonic() + timeout
         while not self.closed:
             left = max(0.0, deadline - time.monotonic())
@@ -107,6 +111,7 @@ class RawH2Connection:
                 r, _, _ = select.select([self.sock], [], [], left)
                 if not r:
                     return
+            deadline = 0  # something arrived: read what is there, then return
             try:
                 self.sock.settimeout(5)
                 data = self.sock.recv(65536)

@@ -5,7 +5,8 @@ answers is chosen per request by headers the client sends (they pass through mcp
 untouched), or by the backend's `default_mode`:
 
   X-Raw-Mode: json     (default) JSON-RPC result echoing the request id; a notification or
-                       a client response gets 202. X-Raw-Size: N pads the result to N bytes.
+                       a client response gets 202. X-Raw-Size: N pads the result to N bytes;
+                       X-Raw-Delay: S waits S seconds before answering.
   X-Raw-Mode: sse      text/event-stream, one event every X-Raw-Interval seconds (default
                        0.3), X-Raw-Events events (default 5); for a POST with an id the last
                        event is the JSON-RPC response. Every send time is recorded.
@@ -81,6 +82,7 @@ class RawBackend:
         # one arrives, unanswered: a keep-alive timeout racing a reused connection.
         self.stale_after = stale_after
         self.dropped = 0
+        self.answered = 0  # JSON responses sent completely (json mode)
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._stopping = threading.Event()
@@ -314,6 +316,9 @@ class RawBackend:
             return self._respond_sse(s, rec, req, mode, rpc, rpc_id, has_id, close_after)
 
         # json
+        delay = float(req.header("x-raw-delay") or "0")
+        if delay > 0:
+            time.sleep(delay)
         if req.method == "POST" and isinstance(rpc, dict) and ("method" not in rpc or not has_id):
             self._send(s, self._head(202, "Accepted", [("Content-Length", "0")] + conn_hdr))
             return not close_after
@@ -329,6 +334,9 @@ class RawBackend:
         if req.header("x-raw-session"):
             extra.append(("Mcp-Session-Id", req.header("x-raw-session")))
         self._send(s, self._head(200, "OK", extra + conn_hdr) + body)
+        with self._cond:
+            self.answered += 1
+            self._cond.notify_all()
         return not close_after
 
     def _respond_sse(self, s, rec, req, mode, rpc, rpc_id, has_id, close_after) -> bool:
