@@ -26,9 +26,9 @@ def test_pipelining_without_reading_keeps_memory_bounded(edge_factory, backend_c
     """50 000 pipelined tools/call requests on a socket with a 4 KiB receive buffer that never
     reads: mcp-edge must stop starting new requests (and reading) once ~64 KiB of responses
     wait unsent, so its RSS stays bounded.
-    Before the fixes: every request was answered into an unbounded output buffer; RSS grew
-    by ~40 MiB (peak growth observed: see the figures in the report) -> the growth assertion
-    fails."""
+    Before the fixes: every request was read and answered into an unbounded output buffer:
+    all 50 000 sent, RSS 13.9 -> 44.1 MiB (+29.5 MiB): the growth assertion fails. After:
+    ~18 000 requests taken before reading stopped, RSS +0.3 MiB."""
     edge = edge_factory({"c": backend_c.url})
     require_edge(edge)
     good = GoodClient(edge.plain_port).start()
@@ -76,7 +76,8 @@ def test_backend_head_then_death_is_a_502_with_the_id(tls, edge_factory, raw_bac
     """The backend sends a response head and the first bytes of a 1000-byte body, then closes,
     before mcp-edge could flush the head: the client gets a 502 whose body is a JSON-RPC error
     carrying its request id.
-    Before the fixes: the connection was closed with nothing sent (no status at all)."""
+    Before the fixes: the connection was closed with nothing sent: status None, the 502
+    assertion fails."""
     edge = edge_factory({"raw": raw_backend.url()})
     require_edge(edge)
     ctx = client_context(cafile, ["http/1.1"]) if tls else None
@@ -107,7 +108,8 @@ def test_backend_head_then_death_is_a_502_with_the_id(tls, edge_factory, raw_bac
 def test_sigterm_with_an_unsent_plaintext_connection_exits_promptly(edge_factory, raw_backend):
     """A plaintext connection that has sent nothing (mcp-edge is sniffing it for the h2c
     preface) must not hold the drain until request_head / tls_handshake (10 s).
-    Before the fixes: the process stayed until the request head timeout (~10 s)."""
+    Before the fixes: the process stayed until the request head timeout: it exited 9.8 s
+    after SIGTERM, the 2.5 s wait fails."""
     edge = edge_factory({"raw": raw_backend.url()}, timeouts={"drain": "30s"})
     require_edge(edge)
     silent = socket.create_connection(("127.0.0.1", edge.plain_port), 5)
@@ -136,7 +138,8 @@ def test_sigterm_with_an_unsent_plaintext_connection_exits_promptly(edge_factory
 def test_chunk_size_above_max_body_is_refused_at_the_chunk_header(tls, edge_factory, raw_backend, cafile):
     """Transfer-Encoding: chunked, then only the chunk header `FFFFFFF` (256 MiB) with
     max_body_bytes 1 MiB: 413 arrives without a single data byte sent.
-    Before the fixes: mcp-edge waited for the chunk's data (no answer within 5 s)."""
+    Before the fixes: mcp-edge waited for the chunk's data: no answer within 5 s (status
+    None), the 413 assertion fails."""
     edge = edge_factory({"raw": raw_backend.url()}, limits={"max_body_bytes": "1MiB"})
     require_edge(edge)
     ctx = client_context(cafile, ["http/1.1"]) if tls else None
