@@ -323,3 +323,42 @@ def test_http2_bodies_that_never_complete_get_408_on_their_stream(edge_factory, 
             c.close()
         good.stop()
     base.assert_back(fd_slack=4)
+
+
+@pytest.mark.parametrize("proto", ["h1", "h2c"])
+@pytest.mark.parametrize("buffer_bytes,window", [("1MiB", None), ("4MiB", None), ("1MiB", 65535)],
+                         ids=["buffer-1MiB", "buffer-4MiB", "buffer-1MiB-window-64KiB"])
+def test_large_body_with_request_buffer_bytes_above_the_pause_mark(proto, buffer_bytes, window, edge_factory,
+                                                                   raw_backend):
+    """request_buffer_bytes may be up to 16 MiB. A 3 MiB body with it at 1 or 4 MiB must still
+    be forwarded: the client may only be asked to wait (HTTP/1.1 reading paused, HTTP/2 window
+    not reopened) once the request has its upstream connection or is past the buffering mark,
+    otherwise neither side moves. request_body 2s does not rescue it: it is not counted while
+    mcp-edge holds the body back.
+    Against the fixed binary of 22:24 (and the source of main at 84c002b): h1 hangs at both
+    sizes (the client is paused at min(256 KiB, request_buffer_bytes) while dispatch waits for
+    request_buffer_bytes); h2c hangs at 4 MiB (the 1 MiB stream window is less) and at 1 MiB
+    with a 64 KiB window; with drain 30s, the stuck request also held SIGTERM past 15 s. The
+    binary before the fixes has no request_buffer_bytes (passes with MCP_EDGE_OMIT_NEW_KEYS=1:
+    it streamed every body at once)."""
+    import httpx
+
+    edge = edge_factory({"raw": raw_backend.url()}, limits={"request_buffer_bytes": buffer_bytes},
+                        timeouts={"request_body": "2s", "drain": "1s"},  # a stuck request must not hold the exit
+                        http2={"initial_window_size": window} if window else None)
+    require_edge(edge)
+    body = json.dumps(jsonrpc("tools/call", 9, {"name": "big", "arguments": {"blob": "y" * (3 << 20)}})).encode()
+    h2 = proto == "h2c"
+    with httpx.Client(http1=not h2, http2=h2, timeout=8) as c:
+        try:
+            r = c.post(edge.url("/mcp", tls=False), content=body,
+                       headers={"Content-Type": "application/json", "Accept": ACCEPT_BOTH})
+        except httpx.TimeoutException:
+            got = [rq.body for rq in raw_backend.snapshot()[1]]
+            pytest.fail(f"no response within 8 s to a {len(body)}-byte body with request_buffer_bytes "
+                        f"{buffer_bytes} (backend got {len(got)} request(s), "
+                        f"{sum(c.bytes_received for c in raw_backend.snapshot()[0])} bytes)")
+    assert r.status_code == 200 and r.json()["id"] == 9, r.text[:300]
+    (req,) = raw_backend.snapshot()[1]
+    assert req.body == body
+    edge.assert_alive()
