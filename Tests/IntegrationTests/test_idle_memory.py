@@ -17,13 +17,6 @@ from helpers.wire import ACCEPT_BOTH, client_context, connect, jsonrpc, read_hea
 COUNT = 300
 
 
-def _rss_kib(pid: int) -> int:
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    raise AssertionError("no VmRSS")
-
-
 def _open_and_ask(edge, tls: bool, cafile: str, count: int) -> list:
     body = json.dumps(jsonrpc("tools/call", 1)).encode()
     request = (b"POST /mcp HTTP/1.1\r\nhost: localhost\r\ncontent-type: application/json\r\n"
@@ -58,10 +51,10 @@ def test_idle_http2_connections_stay_small(edge_factory, backend_c, cafile):
     require_edge(edge)
     warm = _open_and_ask_h2(edge, cafile, 20)
     time.sleep(1.5)
-    before = _rss_kib(edge.proc.pid)
+    before = edge.rss_kib()
     idle = _open_and_ask_h2(edge, cafile, COUNT)
     time.sleep(3.0)  # a whole quiet sweep interval (1 s) passes before the pages go back
-    per_connection = (_rss_kib(edge.proc.pid) - before) / COUNT
+    per_connection = (edge.rss_kib() - before) / COUNT
     for client in warm + idle:
         client.close()
     assert per_connection < 29, f"{per_connection:.1f} KiB per idle HTTP/2 connection (limit 29)"
@@ -73,10 +66,10 @@ def test_idle_keepalive_connections_hold_no_buffers(tls, limit_kib, edge_factory
     require_edge(edge)
     warm = _open_and_ask(edge, tls, cafile, 20)  # pools, caches and code pages settle first
     time.sleep(1.5)
-    before = _rss_kib(edge.proc.pid)
+    before = edge.rss_kib()
     idle = _open_and_ask(edge, tls, cafile, COUNT)
     time.sleep(1.5)  # the worker's 1 s sweep frees what busy connections kept
-    per_connection = (_rss_kib(edge.proc.pid) - before) / COUNT
+    per_connection = (edge.rss_kib() - before) / COUNT
     for s in warm + idle:
         s.close()
     assert per_connection < limit_kib, f"{per_connection:.1f} KiB per idle connection (limit {limit_kib})"

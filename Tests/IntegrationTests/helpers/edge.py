@@ -14,6 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from helpers import procstat
+
 REPO_ROOT = Path(__file__).resolve().parents[3]
 TESTS_DIR = Path(__file__).resolve().parents[1]
 
@@ -62,6 +64,22 @@ def wait_port(port: int, timeout: float, proc: subprocess.Popen | None = None) -
     return False
 
 
+# Configuration keys added by the hardening work (issue 10). With MCP_EDGE_OMIT_NEW_KEYS=1 they
+# are left out of rendered configs, so the hardening tests' attacks can be run against a binary
+# that predates them (it refuses unknown keys) to show what they defend against. Harness work
+# only: a test whose defence needs one of these keys is expected to fail that way.
+NEW_CONFIG_KEYS = {
+    ("limits", "max_upstream_connections_per_client"),
+    ("limits", "request_buffer_bytes"),
+    ("timeouts", "request_body"),
+    ("timeouts", "client_write_stall"),
+}
+
+
+def omit_new_keys() -> bool:
+    return os.environ.get("MCP_EDGE_OMIT_NEW_KEYS", "") not in ("", "0")
+
+
 def q(v: str) -> str:
     """A YAML double-quoted scalar (a JSON string is one)."""
     return json.dumps(v)
@@ -69,7 +87,7 @@ def q(v: str) -> str:
 
 def render_config(*, listeners: list[dict], servers: dict[str, str], routes: list[tuple[str, str]],
                   workers: int | str = 1, limits: dict | None = None,
-                  timeouts: dict | None = None) -> str:
+                  timeouts: dict | None = None, http2: dict | None = None) -> str:
     lines = [f"workers: {workers}", "listeners:"]
     for l in listeners:
         lines.append(f"  - name: {q(l['name'])}")
@@ -85,12 +103,12 @@ def render_config(*, listeners: list[dict], servers: dict[str, str], routes: lis
     for path, server in routes:
         lines.append(f"  - path: {q(path)}")
         lines.append(f"    passthrough: {server}")
-    if limits:
-        lines.append("limits:")
-        lines += [f"  {k}: {v}" for k, v in limits.items()]
-    if timeouts:
-        lines.append("timeouts:")
-        lines += [f"  {k}: {v}" for k, v in timeouts.items()]
+    for section, values in (("limits", limits), ("timeouts", timeouts), ("http2", http2)):
+        if omit_new_keys() and values:
+            values = {k: v for k, v in values.items() if (section, k) not in NEW_CONFIG_KEYS}
+        if values:
+            lines.append(f"{section}:")
+            lines += [f"  {k}: {v}" for k, v in values.items()]
     return "\n".join(lines) + "\n"
 
 
@@ -138,6 +156,14 @@ class Edge:
         if self.proc is not None and self.proc.poll() is not None:
             pytest.fail(f"mcp-edge exited with status {self.proc.returncode}\n{self.logs()}")
 
+    def rss_kib(self) -> int:
+        """Resident memory of the (single-process) mcp-edge, from /proc/PID/status."""
+        return procstat.rss_kib(self.proc.pid)
+
+    def fd_count(self) -> int:
+        """Open descriptors of mcp-edge (listeners, clients, upstreams, the loop's own)."""
+        return procstat.fd_count(self.proc.pid)
+
     def stop(self) -> list[str]:
         """SIGTERM, wait, and report anything that looks like a crash or a hang."""
         problems = []
@@ -169,7 +195,8 @@ class Edge:
 
 def start_edge(binary: Path, workdir: Path, tls_files: dict[str, Path], *, servers: dict[str, str],
                routes: list[tuple[str, str]], workers: int | str = 1, limits: dict | None = None,
-               timeouts: dict | None = None, startup_timeout: float = 20.0) -> Edge:
+               timeouts: dict | None = None, http2: dict | None = None,
+               startup_timeout: float = 20.0) -> Edge:
     workdir.mkdir(parents=True, exist_ok=True)
     # The certificate and key sit next to the config and are named relatively: the contract
     # says TLS paths are relative to the config file's folder.
@@ -183,7 +210,8 @@ def start_edge(binary: Path, workdir: Path, tls_files: dict[str, Path], *, serve
             {"name": "tls", "address": f"127.0.0.1:{tls_port}", "tls": ("cert.pem", "key.pem")},
             {"name": "plain", "address": f"127.0.0.1:{plain_port}"},
         ],
-        servers=servers, routes=routes, workers=workers, limits=limits, timeouts=timeouts)
+        servers=servers, routes=routes, workers=workers, limits=limits, timeouts=timeouts,
+        http2=http2)
     cfg = workdir / "edge.yaml"
     cfg.write_text(text)
     edge = Edge(workdir=workdir, plain_port=plain_port, tls_port=tls_port, servers=servers,

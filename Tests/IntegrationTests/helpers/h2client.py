@@ -32,7 +32,9 @@ class H2Stream:
 
 class H2Client:
     def __init__(self, port: int, tls: ssl.SSLContext | None, authority: str | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, settings: dict[int, int] | None = None) -> None:
+        """settings: local SETTINGS sent with the preface (e.g. INITIAL_WINDOW_SIZE 0 for a
+        client that never lets a response body through)."""
         if tls is not None:
             tls.set_alpn_protocols(["h2"])
         self.sock = connect(port, tls, timeout)
@@ -43,6 +45,8 @@ class H2Client:
         self.conn = h2.connection.H2Connection(h2.config.H2Configuration(client_side=True,
                                                                          header_encoding="utf-8"))
         self.conn.initiate_connection()
+        if settings:
+            self.conn.update_settings(settings)
         self.conn.increment_flow_control_window(16 * 1024 * 1024)
         self.streams: dict[int, H2Stream] = {}
         self.goaway: h2.events.ConnectionTerminated | None = None
@@ -56,12 +60,15 @@ class H2Client:
         if data:
             self.sock.sendall(data)
 
-    def request(self, method: str, path: str, headers: dict[str, str] | None = None,
+    def request(self, method: str, path: str,
+                headers: dict[str, str] | list[tuple[str, str]] | None = None,
                 body: bytes | None = None) -> int:
+        """headers: a dict, or a list of pairs when a name repeats (e.g. cookie crumbs)."""
         sid = self.conn.get_next_available_stream_id()
         hdrs = [(":method", method), (":path", path), (":scheme", self.scheme),
                 (":authority", self.authority)]
-        hdrs += [(k.lower(), v) for k, v in (headers or {}).items()]
+        pairs = headers.items() if isinstance(headers, dict) else (headers or [])
+        hdrs += [(k.lower(), v) for k, v in pairs]
         if body is not None:
             hdrs.append(("content-length", str(len(body))))
         self.conn.send_headers(sid, hdrs, end_stream=body is None)

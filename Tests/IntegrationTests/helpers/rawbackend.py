@@ -5,13 +5,17 @@ answers is chosen per request by headers the client sends (they pass through mcp
 untouched), or by the backend's `default_mode`:
 
   X-Raw-Mode: json     (default) JSON-RPC result echoing the request id; a notification or
-                       a client response gets 202. X-Raw-Size: N pads the result to N bytes.
+                       a client response gets 202. X-Raw-Size: N pads the result to N bytes;
+                       X-Raw-Delay: S waits S seconds before answering.
   X-Raw-Mode: sse      text/event-stream, one event every X-Raw-Interval seconds (default
                        0.3), X-Raw-Events events (default 5); for a POST with an id the last
                        event is the JSON-RPC response. Every send time is recorded.
   X-Raw-Mode: status   answers X-Raw-Status (e.g. 202, 404) with an empty body.
   X-Raw-Mode: hang     reads the request and never answers (until the peer closes).
   X-Raw-Mode: close    starts an SSE response, sends one event, then closes the socket.
+  X-Raw-Mode: headdie  sends a JSON response head (Content-Length 1000) and its first bytes,
+                       then closes: head, bytes and FIN leave in one segment (TCP_CORK), so
+                       the proxy reads the end before it can have flushed the head.
 
 Times are `time.monotonic()` (CLOCK_MONOTONIC: comparable with the test thread's clock).
 """
@@ -78,6 +82,7 @@ class RawBackend:
         # one arrives, unanswered: a keep-alive timeout racing a reused connection.
         self.stale_after = stale_after
         self.dropped = 0
+        self.answered = 0  # JSON responses sent completely (json mode)
         self._lock = threading.RLock()
         self._cond = threading.Condition(self._lock)
         self._stopping = threading.Event()
@@ -301,10 +306,19 @@ class RawBackend:
                 if r and not s.recv(65536):
                     raise _PeerClosed()
             return False
+        if mode == "headdie":
+            s.setsockopt(socket.IPPROTO_TCP, socket.TCP_CORK, 1)
+            self._send(s, self._head(200, "OK", [("Content-Type", "application/json"),
+                                                  ("Content-Length", "1000")]) + b'{"jsonrpc":"2.0",')
+            s.shutdown(socket.SHUT_WR)  # uncorks: data and FIN together
+            raise _PeerClosed()
         if mode in ("sse", "close"):
             return self._respond_sse(s, rec, req, mode, rpc, rpc_id, has_id, close_after)
 
         # json
+        delay = float(req.header("x-raw-delay") or "0")
+        if delay > 0:
+            time.sleep(delay)
         if req.method == "POST" and isinstance(rpc, dict) and ("method" not in rpc or not has_id):
             self._send(s, self._head(202, "Accepted", [("Content-Length", "0")] + conn_hdr))
             return not close_after
@@ -320,6 +334,9 @@ class RawBackend:
         if req.header("x-raw-session"):
             extra.append(("Mcp-Session-Id", req.header("x-raw-session")))
         self._send(s, self._head(200, "OK", extra + conn_hdr) + body)
+        with self._cond:
+            self.answered += 1
+            self._cond.notify_all()
         return not close_after
 
     def _respond_sse(self, s, rec, req, mode, rpc, rpc_id, has_id, close_after) -> bool:
