@@ -19,7 +19,7 @@ extension ConfigDecoder {
         NumberKey(name: "max_upstream_connections_per_server", range: 1...100_000, isByteSize: false),
         NumberKey(name: "max_idle_upstream_connections_per_server", range: 0...100_000, isByteSize: false),
         NumberKey(name: "max_upstream_connections_per_client", range: 1...100_000, isByteSize: false),
-        NumberKey(name: "request_buffer_bytes", range: 0...(16 << 20), isByteSize: true),
+        NumberKey(name: "request_buffer_bytes", range: 0...(1 << 20), isByteSize: true),
     ]
 
     static let http2Keys = [

@@ -66,9 +66,10 @@ final class Exchange {
     lazy var queueTimer = LoopTimer { [weak self] in self?.queueTimedOut() }
     static let prefixLimit = 4096
     /// Request bytes kept for a request that has no upstream connection yet, before its
-    /// client is asked to wait: `limits.request_buffer_bytes`, at least 16 KiB.
+    /// client is asked to wait: `limits.request_buffer_bytes`, at least 16 KiB. Never below
+    /// the buffering threshold, or a request would wait for bytes its client may not send.
     private var waitingHighWater: Int {
-        Swift.min(Exchange.requestHighWater, Swift.max(pool?.settings.requestBufferBytes ?? 0, 16 * 1024))
+        Swift.max(pool?.settings.requestBufferBytes ?? 0, 16 * 1024)
     }
     /// Queued request bytes above which the client is asked to wait.
     static let requestHighWater = 256 * 1024
