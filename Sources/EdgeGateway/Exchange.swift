@@ -42,9 +42,10 @@ final class Exchange {
     var requestComplete = false
     var responseStarted = false
     var isJSONRequest = false
-    /// The serialised request while it waits for a free upstream connection (pool at its cap).
-    /// Storage is lent by the worker's pool only while waiting, so an idle connection (or a
-    /// spare HTTP/2 stream) holds none.
+    /// The serialised request until it has an upstream connection: while it is gathered
+    /// (`isBuffering`), waits its turn, or waits for a free connection. Storage is lent by the
+    /// worker's pool only meanwhile (the connection then takes it over), so an idle connection
+    /// (or a spare HTTP/2 stream) holds none.
     var queued = ByteBuffer()
     /// Where `queued` storage comes from (the worker's buffer pool, set when first queued).
     private var queueBuffers: BufferPool?
@@ -55,6 +56,9 @@ final class Exchange {
     var isWaitingTurn = false
     /// The request counts against its client's share.
     private var holdsShare = false
+    /// Upstream connections its client holds or waits for (1 for HTTP/1.1): the pool serves
+    /// the least busy clients first when requests queue for a backend.
+    var clientLoad: Int { share?.held ?? 1 }
     /// The client connection's share of upstream connections (nil: HTTP/1.1, one at a time).
     var share: UpstreamShare?
     /// The worker's pool (it outlives every exchange).

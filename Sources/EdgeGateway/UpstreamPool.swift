@@ -62,19 +62,40 @@ final class UpstreamPool {
         loop.arm(exchange.queueTimer, in: settings.upstreamConnectTimeout)
     }
 
-    /// The next exchange still waiting (aborted ones are skipped).
+    /// How far past the head of a queue the pool looks for a less busy client.
+    static let fairnessWindow = 64
+
+    /// The next exchange still waiting (aborted ones are skipped). Among the first
+    /// `fairnessWindow` waiting, the one whose client holds the fewest upstream connections goes
+    /// first (the oldest of those): a client with many streams queued cannot make everyone else
+    /// wait behind all of them. The head it overtakes takes its place in the queue.
     private func nextWaiting(_ server: ServerState) -> Exchange? {
-        while server.waitingHead < server.waiting.count {
-            let exchange = server.waiting[server.waitingHead]
+        while server.waitingHead < server.waiting.count && !server.waiting[server.waitingHead].isQueued {
             server.waitingHead += 1
-            if exchange.isQueued {
-                loop.disarm(exchange.queueTimer)
-                compactQueue(server)
-                return exchange
-            }
         }
+        guard server.waitingHead < server.waiting.count else {
+            compactQueue(server)
+            return nil
+        }
+        let head = server.waitingHead
+        var best = head
+        var bestLoad = server.waiting[head].clientLoad
+        var index = head + 1
+        let end = Swift.min(server.waiting.count, head + UpstreamPool.fairnessWindow)
+        while bestLoad > 1 && index < end {
+            let candidate = server.waiting[index]
+            if candidate.isQueued {
+                let load = candidate.clientLoad
+                if load < bestLoad { best = index; bestLoad = load }
+            }
+            index += 1
+        }
+        let exchange = server.waiting[best]
+        server.waiting[best] = server.waiting[head]
+        server.waitingHead += 1
+        loop.disarm(exchange.queueTimer)
         compactQueue(server)
-        return nil
+        return exchange
     }
 
     private func compactQueue(_ server: ServerState) {

@@ -362,3 +362,52 @@ def test_large_body_with_request_buffer_bytes_above_the_pause_mark(proto, buffer
     (req,) = raw_backend.snapshot()[1]
     assert req.body == body
     edge.assert_alive()
+
+
+def _keep_streams_open(attackers: list[H2Client], per_connection: int, seconds: float) -> None:
+    """Pumps the attackers, opening a new zero-window stream for each one reset or answered,
+    so that each connection always has `per_connection` streams in flight."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        for c in attackers:
+            if c.closed:
+                continue
+            c.pump(lambda: False, 0.02)
+            for i in range(per_connection - sum(1 for st in c.streams.values() if not c.done(st.stream_id))):
+                c.request("POST", "/mcp", {"content-type": "application/json", "accept": ACCEPT_BOTH,
+                                           "x-raw-size": str(BIG)}, _call_body(i))
+
+
+def test_clients_with_many_streams_queued_do_not_go_first(edge_factory, raw_backend):
+    """More stalled streams than the pool has connections: 4 connections keep 32 zero-window
+    streams each in flight (16 per client may hold an upstream connection or wait for one)
+    against 32 upstream connections, opening a new stream for each one reset. Whenever
+    client_write_stall (1 s) frees connections, the pool serves the client holding the fewest
+    first: the good client's request, queued behind the attacker's, gets one before
+    upstream_connect (1.5 s) answers it 503.
+    With a first-come queue (fairnessWindow 1), the attacker's streams queued earlier took
+    the freed connections: in 3 runs the good client got 2, 3 and 2 answers in 5 s, with a
+    503 "no free connection" in two of them; both assertions fail. With it: 13-18 answers,
+    0 failed."""
+    edge = edge_factory({"raw": raw_backend.url()},
+                        limits={"max_upstream_connections_per_server": 32, "max_idle_upstream_connections_per_server": 8,
+                                "max_upstream_connections_per_client": 16},
+                        timeouts={"upstream_connect": "1500ms", "client_write_stall": "1s"})
+    require_edge(edge)
+    attackers = _zero_window_attack(edge, 4, 32)
+    good = None
+    try:
+        assert raw_backend.wait_for(lambda b: len(b.open_conns()) >= 32, 10), \
+            f"the attack did not take hold: {len(raw_backend.open_conns())} backend connections"
+        _keep_streams_open(attackers, 32, 0.3)
+        good = GoodClient(edge.plain_port).start()
+        _keep_streams_open(attackers, 32, 5)
+        ok, failed = good.counts()
+        print(f"fair queue: good client {ok} ok / {failed} failed during the attack")
+        assert failed == 0, good.report()
+        assert ok >= 8, good.report()
+    finally:
+        for c in attackers:
+            c.close()
+        if good:
+            good.stop()
