@@ -60,15 +60,16 @@ let package = Package(
                                                         .when(platforms: [.linux], configuration: .release))]),
 
         // Fuzz targets (make fuzz): the harnesses live in one library so that the corpus replay
-        // tests run the same code; each executable only exports LLVMFuzzerTestOneInput (and, in
-        // an ordinary build without -sanitize=fuzzer, a main that replays files).
-        .target(name: "EdgeFuzzing", dependencies: ["EdgeHTTP", "EdgeIO", "MCPWire", "EdgeConfig"],
+        // tests run the same code; each executable hands its target to libFuzzer's driver (with
+        // -DEDGE_FUZZING) or, in an ordinary build, replays the files named on its command line.
+        .target(name: "EdgeFuzzing", dependencies: ["EdgeHTTP", "EdgeIO", "MCPWire", "EdgeConfig", "CFuzzDriver"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
     ] + fuzzers.map { name in
         .executableTarget(name: "Fuzz\(name)", dependencies: ["EdgeFuzzing"], path: "Fuzz/\(name)",
                           swiftSettings: [.swiftLanguageMode(.v5)])
     } + [
-        .testTarget(name: "EdgeFuzzingTests", dependencies: ["EdgeFuzzing"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "EdgeFuzzingTests", dependencies: ["EdgeFuzzing", "EdgeConfig"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeIOTests", dependencies: ["EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeTLSTests", dependencies: ["EdgeTLS", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeHTTPTests", dependencies: ["EdgeHTTP", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),

@@ -75,7 +75,7 @@ routes:
   - path: /mcp
     passthrough: demo
   - path: /all
-    gateway: {servers: [demo, other]}
+    servers: [demo, other]
 limits: {max_head_bytes: 64KiB, max_header_count: 100}
 timeouts: {tls_handshake: 10s, request_head: 500ms}
 """

@@ -1,16 +1,8 @@
 import EdgeFuzzing
 
-// Built with -sanitize=fuzzer (make fuzz, -DEDGE_FUZZING) libFuzzer calls this for every
-// input; in an ordinary build the executable replays the files named on its command line.
-@_cdecl("LLVMFuzzerTestOneInput")
-public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
-    FuzzTarget.http1Request.run(data, size)
-    return 0
-}
-
-#if !EDGE_FUZZING
+/// libFuzzer's driver with `-sanitize=fuzzer -DEDGE_FUZZING` (make fuzz); otherwise replays
+/// the files named on the command line.
 @main
-enum Replay {
-    static func main() { FuzzReplay.main(.http1Request) }
+enum FuzzHTTP1Request {
+    static func main() { FuzzMain.main(.http1Request) }
 }
-#endif

@@ -24,19 +24,17 @@ enum ChunkedFuzz {
         expect(whole.body.count <= input.payload.count, "more body than input")
     }
 
-    /// `consume`: forwarded bytes leave the buffer (reader index moves), so writes compact it,
-    /// as on a connection; otherwise everything stays and indices are absolute.
+    /// `consume`: forwarded bytes leave the buffer (its reader index moves, and an emptied
+    /// buffer starts over at index 0), as on a connection; otherwise everything stays.
     static func decode(_ pieces: [ArraySlice<UInt8>], consume: Bool) -> Decoded {
         var decoder = ChunkedDecoder(limits: limits)
         var buffer = ByteBuffer(capacity: 16)
         var result = Decoded()
-        var dropped = 0 // bytes compacted away in front of the buffer
+        var consumed = 0 // bytes that left the buffer, so positions can be compared
         var index = 0
         for piece in pieces {
-            let before = buffer.readerIndex
             buffer.write(contentsOf: piece)
-            dropped += before - buffer.readerIndex
-            index -= before - buffer.readerIndex
+            if consume { index = buffer.readerIndex }
             loop: while true {
                 switch decoder.decode(buffer, from: index) {
                 case .data(let range):
@@ -44,19 +42,27 @@ enum ChunkedFuzz {
                            "data run \(range) outside \(index)..<\(buffer.writerIndex)")
                     result.body.append(contentsOf: buffer.storage[range])
                     index = range.upperBound
-                    if consume { buffer.moveReaderIndex(to: index) }
                 case .needMore:
                     index = buffer.writerIndex
-                    if consume { buffer.moveReaderIndex(to: index) }
                     break loop
                 case .end(let next):
                     expect(next > index && next <= buffer.writerIndex, "end \(next) outside \(index)..<\(buffer.writerIndex)")
-                    result.end = next + dropped
+                    result.end = consumed + next - buffer.readerIndex
                     return result
                 case .error:
                     result.failed = true
                     return result
                 }
+                if consume {
+                    consumed += index - buffer.readerIndex
+                    buffer.moveReaderIndex(to: index)
+                    index = buffer.readerIndex
+                }
+            }
+            if consume {
+                consumed += index - buffer.readerIndex
+                buffer.moveReaderIndex(to: index)
+                index = buffer.readerIndex
             }
         }
         return result

@@ -4,15 +4,15 @@
 public struct FuzzInput {
     /// The bytes under test (the input without its leading control byte).
     public let payload: [UInt8]
+    /// The control byte, for targets that choose a mode from it.
+    public let mode: UInt8
     private var state: UInt64
 
     public init(_ data: [UInt8]) {
-        state = UInt64(data.first ?? 0) &* 0x9E37_79B9_7F4A_7C15 | 1
+        mode = data.first ?? 0
+        state = UInt64(mode) &* 0x9E37_79B9_7F4A_7C15 | 1
         payload = Array(data.dropFirst())
     }
-
-    /// The control byte, for targets that choose a mode from it.
-    public var mode: UInt8 { UInt8(truncatingIfNeeded: state >> 56) }
 
     /// The length of the next piece; every eighth piece takes all that is left.
     public mutating func nextPieceLength(remaining: Int) -> Int {

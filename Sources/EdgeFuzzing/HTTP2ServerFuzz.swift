@@ -8,6 +8,9 @@ import EdgeIO
 enum HTTP2ServerFuzz {
     static let preface: [UInt8] = Array("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n".utf8) + [0, 0, 0, 4, 0, 0, 0, 0, 0]
 
+    /// Request heads delivered over all runs (lets a test check that the seeds get that far).
+    nonisolated(unsafe) static var headsSeen = 0
+
     static func run(_ data: [UInt8]) {
         var input = FuzzInput(data)
         var settings = HTTP2Settings()
@@ -57,6 +60,7 @@ enum HTTP2ServerFuzz {
         func http2(_ session: HTTP2ServerSession, didReceiveHead head: inout HTTPRequestHead, stream: Int32, endStream: Bool) {
             expect(!open.contains(stream), "head twice on stream \(stream)")
             open.insert(stream)
+            HTTP2ServerFuzz.headsSeen += 1
             if endStream || (mode >> 1) & 1 == 1 { respond(session, stream) }
         }
 

@@ -1,4 +1,5 @@
-import EdgeFuzzing
+import EdgeConfig
+@testable import EdgeFuzzing
 import Foundation
 import XCTest
 
@@ -36,5 +37,23 @@ final class CorpusReplayTests: XCTestCase {
         try FileManager.default.contentsOfDirectory(at: directory, includingPropertiesForKeys: nil)
             .filter { !$0.lastPathComponent.hasPrefix(".") }
             .sorted { $0.path < $1.path }
+    }
+}
+
+/// The seeds must reach the paths past the parsers (a seed every parser rejects would leave
+/// the fuzzer to find valid input on its own).
+final class SeedCoverageTests: XCTestCase {
+    func testFullConfigurationSeedLoads() throws {
+        let seed = try Data(contentsOf: CorpusReplayTests.corpus.appendingPathComponent("yaml-config/seeds/full"))
+        FuzzTarget.yamlConfig.run([0]) // creates the certificate files the seed names
+        let result = ConfigLoader.parse(bytes: Array(seed.dropFirst()), sourceName: "full", baseDirectory: "/tmp/mcp-edge-fuzz-config")
+        if case .failure(let errors) = result { XCTFail("\(errors)") }
+    }
+
+    func testHTTP2SeedsDeliverRequestHeads() throws {
+        let seed = try Data(contentsOf: CorpusReplayTests.corpus.appendingPathComponent("http2-server/seeds/streams-reset-ping"))
+        let before = HTTP2ServerFuzz.headsSeen
+        FuzzTarget.http2Server.run(Array(seed))
+        XCTAssertEqual(HTTP2ServerFuzz.headsSeen - before, 2)
     }
 }

@@ -1,12 +1,34 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+#if EDGE_FUZZING
+import CFuzzDriver
+#endif
 
-/// The fuzz executables' `main` in an ordinary build (without `-sanitize=fuzzer`, which brings
-/// libFuzzer's own): runs the target on each file named on the command line, so a crash input
-/// can be replayed under a debugger or any sanitizer.
-public enum FuzzReplay {
-    public static func main(_ target: FuzzTarget) {
+/// The `main` of every fuzz executable. Built with `-sanitize=fuzzer -DEDGE_FUZZING` (make
+/// fuzz) it hands the target to libFuzzer's driver, which reads libFuzzer's options. In an
+/// ordinary build it runs the target on each file named on the command line, so an input can
+/// be replayed under a debugger or any sanitizer.
+public enum FuzzMain {
+    public static func main(_ target: FuzzTarget) -> Never {
+        #if EDGE_FUZZING
+        current = target
+        var argc = CommandLine.argc
+        var argv: UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>? = CommandLine.unsafeArgv
+        exit(LLVMFuzzerRunDriver(&argc, &argv) { data, size in
+            FuzzMain.current.run(data, size)
+            return 0
+        })
+        #else
+        replay(target)
+        exit(0)
+        #endif
+    }
+
+    /// The target libFuzzer's callback runs (a C function pointer captures nothing).
+    nonisolated(unsafe) static var current = FuzzTarget.chunked
+
+    static func replay(_ target: FuzzTarget) {
         let paths = CommandLine.arguments.dropFirst()
         if paths.isEmpty {
             fputs("usage: \(CommandLine.arguments[0]) FILE...\n"
