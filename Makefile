@@ -75,5 +75,11 @@ bench: deps build
 fuzz: deps
 	FUZZ_SECONDS=$${FUZZ_SECONDS:-180} $(ROOT)/scripts/fuzz.sh
 
+# The unit tests under AddressSanitizer, then ThreadSanitizer (own scratch paths, debug
+# builds, about 70 s each from scratch on a 2-core VM). Suppressions, each with its reason:
+# scripts/sanitizers/tsan.supp (a Synchronization.Mutex false positive).
+sanitize: deps
+	$(ROOT)/scripts/sanitize.sh
+
 clean:
 	rm -rf $(ROOT)/.build $(VENV) $(ROOT)/run
