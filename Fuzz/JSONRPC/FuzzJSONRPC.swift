@@ -6,3 +6,10 @@ import EdgeFuzzing
 enum FuzzJSONRPC {
     static func main() { FuzzMain.main(.jsonrpc) }
 }
+
+/// For the links where libFuzzer's own main() wins over the one above (SwiftPM's debug builds).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzTarget.jsonrpc.run(data, size)
+    return 0
+}

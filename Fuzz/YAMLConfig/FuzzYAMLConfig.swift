@@ -6,3 +6,10 @@ import EdgeFuzzing
 enum FuzzYAMLConfig {
     static func main() { FuzzMain.main(.yamlConfig) }
 }
+
+/// For the links where libFuzzer's own main() wins over the one above (SwiftPM's debug builds).
+@_cdecl("LLVMFuzzerTestOneInput")
+public func fuzzOneInput(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {
+    FuzzTarget.yamlConfig.run(data, size)
+    return 0
+}

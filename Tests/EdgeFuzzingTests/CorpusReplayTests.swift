@@ -27,7 +27,7 @@ final class CorpusReplayTests: XCTestCase {
         let directory = Self.corpus.appendingPathComponent(target.rawValue)
         let seeds = try files(in: directory.appendingPathComponent("seeds"))
         XCTAssertFalse(seeds.isEmpty, "no seeds in \(directory.path)/seeds")
-        let crashes = (try? files(in: directory.appendingPathComponent("crashes"))) ?? []
+        let crashes = try files(in: directory.appendingPathComponent("crashes"))
         for file in seeds + crashes {
             target.run(Array(try Data(contentsOf: file)))
         }
