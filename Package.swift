@@ -8,6 +8,9 @@ let optimised: [SwiftSetting] = [
     .unsafeFlags(["-cross-module-optimization", "-enforce-exclusivity=unchecked"], .when(configuration: .release)),
 ]
 
+/// One libFuzzer executable per name, in Fuzz/<name>/ (see the Makefile's fuzz target).
+let fuzzers = ["HTTP1Request", "HTTP1Response", "Chunked", "JSONRPC", "YAMLConfig", "HTTP2Server"]
+
 let package = Package(
     name: "mcp-edge",
     platforms: [.macOS(.v14)],
@@ -56,6 +59,17 @@ let package = Package(
                                                          "-L\(Context.packageDirectory)/CModules/StaticCxx"],
                                                         .when(platforms: [.linux], configuration: .release))]),
 
+        // Fuzz targets (make fuzz): the harnesses live in one library so that the corpus replay
+        // tests run the same code; each executable hands its target to libFuzzer's driver (with
+        // -DEDGE_FUZZING) or, in an ordinary build, replays the files named on its command line.
+        .target(name: "EdgeFuzzing", dependencies: ["EdgeHTTP", "EdgeIO", "MCPWire", "EdgeConfig", "CFuzzDriver"],
+                swiftSettings: [.swiftLanguageMode(.v5)]),
+        .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
+    ] + fuzzers.map { name in
+        .executableTarget(name: "Fuzz\(name)", dependencies: ["EdgeFuzzing"], path: "Fuzz/\(name)",
+                          swiftSettings: [.swiftLanguageMode(.v5)])
+    } + [
+        .testTarget(name: "EdgeFuzzingTests", dependencies: ["EdgeFuzzing", "EdgeConfig"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeIOTests", dependencies: ["EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeTLSTests", dependencies: ["EdgeTLS", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeHTTPTests", dependencies: ["EdgeHTTP", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),

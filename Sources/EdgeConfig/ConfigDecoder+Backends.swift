@@ -160,10 +160,20 @@ extension ConfigDecoder {
     private func serverReference(_ node: YAMLNode, _ path: KeyPath, servers: ServerTable) -> String? {
         guard let name = string(node, path, example: servers.definedNames.first ?? "demo") else { return nil }
         guard servers.definedNames.contains(name) else {
-            let defined = servers.definedNames.isEmpty ? "(none)" : servers.definedNames.joined(separator: ", ")
-            issues.add("unknown server \"\(name)\"; defined servers: \(defined)", at: node.mark, path)
+            var message = "unknown server \"\(name)\""
+            if let guess = ValueSyntax.suggestion(for: name, among: servers.definedNames) {
+                message += "; did you mean \"\(guess)\"?"
+            }
+            issues.add(message + "; defined servers: " + Self.listed(servers.definedNames), at: node.mark, path)
             return nil
         }
         return name
+    }
+
+    /// The first `limit` names and how many more: a file may define thousands of servers.
+    static func listed(_ names: [String], limit: Int = 10) -> String {
+        if names.isEmpty { return "(none)" }
+        let shown = names.prefix(limit).joined(separator: ", ")
+        return names.count > limit ? shown + ", … and \(names.count - limit) more" : shown
     }
 }

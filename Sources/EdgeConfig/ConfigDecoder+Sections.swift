@@ -123,12 +123,14 @@ extension ConfigDecoder {
     }
 
     private func certificatePair(_ reader: MappingReader, _ path: KeyPath) -> EdgeConfiguration.CertificatePair? {
-        let certificate = required(reader, "certificate", example: "cert.pem")
-            .flatMap { readableFile($0, path.key("certificate"), what: "certificate") }
-        let key = required(reader, "key", example: "key.pem")
-            .flatMap { readableFile($0, path.key("key"), what: "private key") }
-        guard let certificate, let key else { return nil }
-        return EdgeConfiguration.CertificatePair(certificate: certificate, key: key)
+        let certificateNode = required(reader, "certificate", example: "cert.pem")
+        let certificate = certificateNode.flatMap { readableFile($0, path.key("certificate"), what: "certificate") }
+        let keyNode = required(reader, "key", example: "key.pem")
+        let key = keyNode.flatMap { readableFile($0, path.key("key"), what: "private key") }
+        guard let certificate, let key, let certificateNode, let keyNode else { return nil }
+        return EdgeConfiguration.CertificatePair(certificate: certificate, key: key,
+                                                 certificateLocation: location(certificateNode, path.key("certificate")),
+                                                 keyLocation: location(keyNode, path.key("key")))
     }
 
     private func decodeALPN(_ node: YAMLNode, _ path: KeyPath) -> [String]? {

@@ -190,6 +190,11 @@ final class ConfigDecoder {
 
     // MARK: Files
 
+    /// Where `node` is, for checks made after loading.
+    func location(_ node: YAMLNode, _ keyPath: KeyPath) -> ConfigLocation {
+        ConfigLocation(file: issues.file, line: node.mark.line, column: node.mark.column, keyPath: keyPath.description)
+    }
+
     /// Resolves `path` against the config directory and checks the file can be read now, so a
     /// typo fails `mcp-edge check` instead of the first TLS handshake.
     func readableFile(_ node: YAMLNode, _ keyPath: KeyPath, what: String) -> String? {

@@ -21,7 +21,7 @@ public struct ConfigIssue: Sendable, Hashable, CustomStringConvertible {
         self.message = message
     }
 
-    /// `edge.yaml:12:5: routes[1].passthrough: unknown server "bnech"; defined servers: bench, time`
+    /// `edge.yaml:12:5: routes[1].passthrough: unknown server "bnech"; did you mean "bench"?; defined servers: bench, time`
     public var description: String {
         var text = file
         if line > 0 { text += ":\(line):\(column)" }

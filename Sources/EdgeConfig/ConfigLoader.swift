@@ -11,13 +11,23 @@ public enum ConfigLoader {
             throw ConfigErrors(issues: [ConfigIssue(file: path, line: 0, column: 0, keyPath: "",
                                                     message: "cannot read the configuration file: \(error.reason)")])
         }
-        guard let text = String(validating: bytes, as: UTF8.self) else {
-            throw ConfigErrors(issues: [ConfigIssue(file: path, line: 0, column: 0, keyPath: "",
-                                                    message: "is not UTF-8 text")])
-        }
         let file = ConfigDecoder.normalized(LocalFiles.absolute(path))
         let directory = String(file[..<(file.lastIndex(of: "/") ?? file.startIndex)])
-        return try parse(yaml: text, sourceName: path, baseDirectory: directory.isEmpty ? "/" : directory).get()
+        return try parse(bytes: bytes, sourceName: path, baseDirectory: directory.isEmpty ? "/" : directory).get()
+    }
+
+    /// Validates the bytes of a configuration file: UTF-8 (the first invalid byte is reported
+    /// with its line and column), then as `parse(yaml:)` does.
+    public static func parse(bytes: [UInt8], sourceName: String, baseDirectory: String) -> Result<EdgeConfiguration, ConfigErrors> {
+        guard let text = String(validating: bytes, as: UTF8.self) else {
+            let bad = TextPosition.firstInvalidUTF8(in: bytes)
+            let hex = String(bytes[bad.offset], radix: 16, uppercase: true)
+            let issue = ConfigIssue(file: sourceName, line: bad.line, column: bad.column, keyPath: "",
+                                    message: "is not UTF-8 text: byte 0x\(hex.count == 1 ? "0" + hex : hex) is not valid UTF-8 "
+                                        + "(save the file as UTF-8)")
+            return .failure(ConfigErrors(issues: [issue]))
+        }
+        return parse(yaml: text, sourceName: sourceName, baseDirectory: baseDirectory)
     }
 
     /// Validates YAML text. `sourceName` is used in messages; `baseDirectory` is where relative

@@ -41,13 +41,30 @@ extension EdgeConfiguration {
 
     /// A PEM certificate chain and its private key, as absolute (or config-relative-resolved)
     /// paths. The files existed and were readable when the configuration was checked.
+    /// Equal pairs name the same files; where they were written does not count.
     public struct CertificatePair: Sendable, Hashable {
         public let certificate: String
         public let key: String
+        /// Where `certificate:` and `key:` were written (nil for pairs built in code), so that
+        /// a certificate OpenSSL refuses, or a key that does not match it, is reported there.
+        public let certificateLocation: ConfigLocation?
+        public let keyLocation: ConfigLocation?
 
-        public init(certificate: String, key: String) {
+        public init(certificate: String, key: String,
+                    certificateLocation: ConfigLocation? = nil, keyLocation: ConfigLocation? = nil) {
             self.certificate = certificate
             self.key = key
+            self.certificateLocation = certificateLocation
+            self.keyLocation = keyLocation
+        }
+
+        public static func == (left: CertificatePair, right: CertificatePair) -> Bool {
+            left.certificate == right.certificate && left.key == right.key
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(certificate)
+            hasher.combine(key)
         }
     }
 }

@@ -40,7 +40,7 @@ extension ServingPlan {
                 do {
                     context = try TLSServerContext(certificates: files, alpn: alpn, releaseBuffers: true)
                 } catch {
-                    throw PlanError(description: "listener \(listener.name): \(error)")
+                    throw Self.located(error, pairs: tls.allCertificates) ?? PlanError(description: "listener \(listener.name): \(error)")
                 }
             }
             let address = try Self.socketAddress(host: listener.address.host, port: listener.address.port,
@@ -94,6 +94,24 @@ extension ServingPlan {
         self.init(workers: config.workers, listeners: listeners, routes: RouteTable(routes), serverCount: targets.count,
                   settings: settings,
                   drainTimeout: Self.milliseconds(config.timeouts.drain))
+    }
+
+    /// OpenSSL refused one of `pairs`: finds which by loading each alone and reports the
+    /// error at its `certificate:` line (the chain did not load) or its `key:` line (the key
+    /// did not load or belongs to another certificate). Nil when the pairs carry no location.
+    private static func located(_ error: Error, pairs: [EdgeConfiguration.CertificatePair]) -> ConfigErrors? {
+        for pair in pairs {
+            let files = TLSCertificateFiles(certificatePath: pair.certificate, keyPath: pair.key)
+            do {
+                _ = try TLSServerContext(certificates: [files])
+            } catch {
+                let message = "\(error)"
+                let certificateFailed = message.hasPrefix("cannot load certificate")
+                guard let location = certificateFailed ? pair.certificateLocation : pair.keyLocation else { return nil }
+                return ConfigErrors(issues: [location.issue(message)])
+            }
+        }
+        return nil
     }
 
     private static func socketAddress(host: String, port: Int, what: String) throws -> SocketAddress {

@@ -56,15 +56,56 @@ public enum JSONRPCScanner {
             if isID {
                 var valueEnd = i
                 while valueEnd > valueStart, [0x20, 0x0A, 0x0D, 0x09].contains(bytes[valueEnd - 1]) { valueEnd -= 1 }
-                let first = bytes[valueStart]
-                // Only strings and numbers are valid ids.
-                guard first == 0x22 || first == 0x2D || (first >= 0x30 && first <= 0x39) else { return nil }
+                // Only strings and numbers are valid ids, and only a well-formed one may be
+                // echoed into an error body (`"id":-{...}` would make mcp-edge write broken JSON).
+                guard isStringOrNumber(bytes[valueStart..<valueEnd]) else { return nil }
                 return valueStart..<valueEnd
             }
             skipSpace()
             guard i < end, bytes[i] == 0x2C else { return nil }
             i += 1
         }
+    }
+
+    /// A whole JSON string (no raw control bytes, known escapes) or number (RFC 8259 grammar).
+    static func isStringOrNumber(_ bytes: ArraySlice<UInt8>) -> Bool {
+        var i = bytes.startIndex
+        let end = bytes.endIndex
+        guard i < end else { return false }
+        if bytes[i] == 0x22 {
+            i += 1
+            while i < end - 1 {
+                switch bytes[i] {
+                case 0x00..<0x20, 0x22: return false
+                case 0x5C:
+                    guard i + 1 < end - 1 else { return false }
+                    if bytes[i + 1] == 0x75 { // \uXXXX
+                        guard i + 5 < end - 1, bytes[(i + 2)...(i + 5)].allSatisfy(isHexDigit) else { return false }
+                        i += 6
+                    } else {
+                        guard [0x22, 0x5C, 0x2F, 0x62, 0x66, 0x6E, 0x72, 0x74].contains(bytes[i + 1]) else { return false }
+                        i += 2
+                    }
+                default: i += 1
+                }
+            }
+            return i == end - 1 && end - bytes.startIndex >= 2 && bytes[end - 1] == 0x22
+        }
+        func digits() -> Int { let s = i; while i < end, bytes[i] >= 0x30, bytes[i] <= 0x39 { i += 1 }; return i - s }
+        if bytes[i] == 0x2D { i += 1 }
+        guard i < end else { return false }
+        if bytes[i] == 0x30 { i += 1 } else if digits() == 0 { return false }
+        if i < end, bytes[i] == 0x2E { i += 1; if digits() == 0 { return false } }
+        if i < end, bytes[i] == 0x65 || bytes[i] == 0x45 {
+            i += 1
+            if i < end, bytes[i] == 0x2B || bytes[i] == 0x2D { i += 1 }
+            if digits() == 0 { return false }
+        }
+        return i == end
+    }
+
+    private static func isHexDigit(_ b: UInt8) -> Bool {
+        (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x46) || (b >= 0x61 && b <= 0x66)
     }
 
     /// Whether the bytes start like a JSON-RPC object (`{` after optional whitespace).

@@ -69,7 +69,7 @@ final class ConfigErrorTests: XCTestCase {
         Case("bad url scheme", base([9: "    url: ftp://127.0.0.1:9000/mcp"]),
              at(9, 10, "servers.bench.url", "unsupported URL scheme \"ftp\"; use http:// or https://")),
         Case("route to unknown server", base([16: "    passthrough: bnech"]),
-             at(16, 18, "routes[1].passthrough", "unknown server \"bnech\"; defined servers: bench, time")),
+             at(16, 18, "routes[1].passthrough", "unknown server \"bnech\"; did you mean \"bench\"?; defined servers: bench, time")),
         Case("gateway to unknown server", base([14: "    servers: [bench, tiem]"]),
              at(14, 22, "routes[0].servers[1]", "unknown server \"tiem\"")),
         Case("both url and command", base([8: "  bench: {url: http://127.0.0.1:9000/mcp, command: [x]}", 9: "  # (block body removed)"]),
@@ -118,7 +118,11 @@ final class ConfigErrorTests: XCTestCase {
         Case("tab indentation", base([3: "\taddress: 127.0.0.1:8443"]),
              at(3, 1, "", "YAML does not allow tabs")),
         Case("duplicate key", base([6: "      certificate: cert.pem"]),
-             at(5, 7, "", "duplicate key \"certificate\" in one mapping")),
+             at(6, 7, "", "duplicate key \"certificate\" in one mapping")),
+        Case("duplicate top-level key", base(appending: ["routes: []"]),
+             at(17, 1, "", "duplicate key \"routes\" in one mapping")),
+        Case("nesting too deep", base(appending: ["limits: " + String(repeating: "[", count: 10_000)]),
+             at(17, 264, "", "nesting deeper than 256 levels")),
         Case("empty file", "# nothing here\n",
              at(0, 0, "", "the file is empty")),
         Case("missing sections", "workers: 2\n",
@@ -147,7 +151,7 @@ final class ConfigErrorTests: XCTestCase {
     func testDescriptionFormat() throws {
         let issues = try Fixture().issues(Self.base([16: "    passthrough: bnech"]))
         XCTAssertEqual(issues.map(\.description),
-                       ["edge.yaml:16:18: routes[1].passthrough: unknown server \"bnech\"; defined servers: bench, time"])
+                       ["edge.yaml:16:18: routes[1].passthrough: unknown server \"bnech\"; did you mean \"bench\"?; defined servers: bench, time"])
         XCTAssertEqual(ConfigIssue(file: "edge.yaml", line: 0, column: 0, keyPath: "", message: "is empty").description,
                        "edge.yaml: is empty")
     }
@@ -172,6 +176,25 @@ final class ConfigErrorTests: XCTestCase {
         XCTAssertEqual(issues.map(\.line), [3, 5, 9, 12, 17, 19, 21])
         let thrown = ConfigErrors(issues: issues)
         XCTAssertEqual(thrown.description.split(separator: "\n").count, 7)
+    }
+
+    func testUnknownServerListsTenDefinedServersAndSuggestsTheClosest() throws {
+        var yaml = "listeners:\n  - address: 127.0.0.1:8080\nservers:\n"
+        for i in 0..<20_000 { yaml += "  s\(i): {url: http://127.0.0.1:9000/mcp}\n" }
+        yaml += "routes:\n  - path: /mcp\n    passthrough: s4999x\n"
+        let issues = try Fixture().issues(yaml)
+        XCTAssertEqual(issues.map(\.keyPath), ["routes[0].passthrough"])
+        let message = try XCTUnwrap(issues.first?.message)
+        XCTAssertEqual(message, "unknown server \"s4999x\"; did you mean \"s4999\"?; defined servers: "
+                       + (0..<10).map { "s\($0)" }.joined(separator: ", ") + ", … and 19990 more")
+    }
+
+    func testNonUTF8BytesAreReportedAtTheirLineAndColumn() {
+        var bytes = Array("listeners:\n  - name: pub".utf8)
+        bytes += [0xC3, 0xA9, 0x6C, 0xFF] + Array("\n".utf8) // é is fine; 0xFF is not UTF-8
+        let result = ConfigLoader.parse(bytes: bytes, sourceName: "edge.yaml", baseDirectory: "/tmp")
+        guard case .failure(let errors) = result else { return XCTFail("accepted") }
+        XCTAssertEqual(errors.issues.map(\.description), ["edge.yaml:2:16: is not UTF-8 text: byte 0xFF is not valid UTF-8 (save the file as UTF-8)"])
     }
 
     func testErrorsInOneServerDoNotCascadeIntoRoutes() throws {

@@ -52,11 +52,58 @@ final class YAMLComposerTests: XCTestCase {
         XCTAssertEqual(key.string, "b.pem")
     }
 
-    func testDuplicateKeyIsReportedAtItsMapping() {
+    func testDuplicateKeyIsReportedAtTheSecondOccurrence() {
         let error = composeError("tls:\n  key: a\n  key: b\n")
-        XCTAssertEqual(error?.mark, YAMLMark(line: 2, column: 3))
+        XCTAssertEqual(error?.mark, YAMLMark(line: 3, column: 3))
         XCTAssertEqual(error?.isSyntaxError, false)
         XCTAssertTrue(error?.problem.contains("duplicate key \"key\"") ?? false, "\(String(describing: error))")
+    }
+
+    /// 10 000 nested flow lists in 20 KB overflowed the stack (SIGSEGV in `mcp-edge check`).
+    func testDeepFlowNestingIsALocatedErrorNotACrash() {
+        let error = composeError(String(repeating: "[", count: 10_000) + String(repeating: "]", count: 10_000))
+        XCTAssertEqual(error?.mark, YAMLMark(line: 1, column: 257))
+        XCTAssertEqual(error?.isSyntaxError, false)
+        XCTAssertTrue(error?.problem.hasPrefix("nesting deeper than 256 levels") ?? false, "\(String(describing: error))")
+        let mappings = composeError(String(repeating: "{a: ", count: 5_000) + String(repeating: "}", count: 5_000))
+        XCTAssertEqual(mappings?.mark, YAMLMark(line: 1, column: 1 + 4 * 256))
+    }
+
+    func testNestingUpToTheLimitIsAccepted() throws {
+        XCTAssertNotNil(try compose(String(repeating: "[", count: 256) + String(repeating: "]", count: 256)))
+        XCTAssertNotNil(composeError(String(repeating: "[", count: 257) + String(repeating: "]", count: 257)))
+    }
+
+    func testDeepBlockNestingIsALocatedError() {
+        // "- - - x": each "- " opens a block list inside the one before.
+        let error = composeError(String(repeating: "- ", count: 300) + "x\n")
+        XCTAssertEqual(error?.mark, YAMLMark(line: 1, column: 1 + 2 * 256))
+        var lines = ""
+        for level in 0..<300 { lines += String(repeating: " ", count: level) + "k:\n" }
+        XCTAssertEqual(composeError(lines)?.mark.line, 257)
+    }
+
+    func testAliasesCannotNestBeyondTheLimit() {
+        let deep = String(repeating: "[", count: 200) + String(repeating: "]", count: 200)
+        let error = composeError("a: &deep \(deep)\nb: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[*deep]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]\n")
+        XCTAssertEqual(error?.mark.line, 2)
+        XCTAssertTrue(error?.problem.hasPrefix("nesting deeper than 256 levels") ?? false, "\(String(describing: error))")
+    }
+
+    func testBillionLaughsIsBounded() {
+        var yaml = "l0: &l0 [x, x, x, x, x, x, x, x, x, x]\n"
+        for level in 1...9 {
+            yaml += "l\(level): &l\(level) [" + Array(repeating: "*l\(level - 1)", count: 10).joined(separator: ", ") + "]\n"
+        }
+        let error = composeError(yaml)
+        XCTAssertEqual(error?.mark.line, 5, "the aliases up to l4 add 10×(11 + 111 + 1 111 + 11 111) nodes, over 100 000")
+        XCTAssertTrue(error?.problem.hasPrefix("aliases expand to more than 100000 nodes") ?? false, "\(String(describing: error))")
+    }
+
+    func testModestAliasUseIsAccepted() throws {
+        var yaml = "base: &b {url: http://127.0.0.1:9000/mcp, timeout: 5s}\nservers:\n"
+        for i in 0..<1000 { yaml += "  s\(i): *b\n" }
+        XCTAssertNotNil(try compose(yaml))
     }
 
     func testUndefinedAliasAndSecondDocumentAreErrors() {

@@ -1,4 +1,5 @@
 import EdgeConfig
+import Foundation
 import XCTest
 @testable import EdgeGateway
 
@@ -53,6 +54,58 @@ final class ServingPlanTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains(expected), "\(error)")
             }
         }
+    }
+
+    /// OpenSSL finds a key that belongs to another certificate only when it loads them: the
+    /// error used to carry no line at all ("listener public: private key ... does not match").
+    func testCertificateProblemsAreReportedAtTheirLine() throws {
+        let directory = NSTemporaryDirectory() + "serving-plan-\(getpid())"
+        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: directory) }
+        for name in ["a", "b"] {
+            let openssl = Process()
+            openssl.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
+            openssl.arguments = ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                                 "-subj", "/CN=\(name).test", "-days", "2",
+                                 "-keyout", "\(directory)/\(name)-key.pem", "-out", "\(directory)/\(name)-cert.pem"]
+            openssl.standardError = FileHandle.nullDevice
+            try openssl.run()
+            openssl.waitUntilExit()
+            XCTAssertEqual(openssl.terminationStatus, 0)
+        }
+        try "not a certificate\n".write(toFile: directory + "/junk.pem", atomically: true, encoding: .utf8)
+        func issue(_ tls: String) throws -> ConfigIssue? {
+            let yaml = """
+                listeners:
+                  - name: public
+                    address: 127.0.0.1:18443
+                    tls:
+                      \(tls)
+                servers:
+                  a: {url: "http://127.0.0.1:9000/mcp"}
+                routes:
+                  - path: /mcp
+                    passthrough: a
+                """
+            let config = try ConfigLoader.parse(yaml: yaml, sourceName: "edge.yaml", baseDirectory: directory).get()
+            do {
+                _ = try ServingPlan(configuration: config)
+                XCTFail("accepted: \(tls)")
+                return nil
+            } catch let errors as ConfigErrors {
+                XCTAssertEqual(errors.issues.count, 1)
+                return errors.issues.first
+            }
+        }
+        let mismatch = try XCTUnwrap(issue("{certificate: a-cert.pem, key: b-key.pem}"))
+        XCTAssertEqual([mismatch.file, "\(mismatch.line):\(mismatch.column)", mismatch.keyPath],
+                       ["edge.yaml", "5:38", "listeners[0].tls.key"])
+        XCTAssertTrue(mismatch.message.contains("does not match certificate"), mismatch.message)
+        let junk = try XCTUnwrap(issue("{certificate: junk.pem, key: a-key.pem}"))
+        XCTAssertEqual("\(junk.line):\(junk.column) \(junk.keyPath)", "5:21 listeners[0].tls.certificate")
+        XCTAssertTrue(junk.message.hasPrefix("cannot load certificate"), junk.message)
+        let extra = try XCTUnwrap(issue("{certificate: a-cert.pem, key: a-key.pem, certificates: [{certificate: b-cert.pem, key: a-key.pem}]}"))
+        XCTAssertEqual("\(extra.line) \(extra.keyPath)", "5 listeners[0].tls.certificates[0].key")
     }
 
     func testUnservedPartsAreNamed() throws {

@@ -116,3 +116,91 @@ def test_version(edge_bin):
         pytest.skip("direct mode: no binary")
     r = subprocess.run([str(edge_bin), "version"], capture_output=True, text=True, timeout=30)
     assert r.returncode == 0 and r.stdout.strip(), r.stdout + r.stderr
+
+
+# Hostile or broken files: each is a located error (FILE:LINE:COL), never a crash or a flood.
+LOCATED = re.compile(r"^(?P<file>.+?):(?P<line>\d+):(?P<col>\d+): (?P<rest>.+)$")
+
+
+def _located(out: str) -> list[re.Match]:
+    return [m for m in (LOCATED.match(l) for l in out.splitlines()) if m]
+
+
+def test_check_deep_nesting_is_a_located_error(edge_bin, tmp_path):
+    # 10 000 nested flow lists (20 KB) overflowed the stack: SIGSEGV instead of an error.
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text(VALID + "bogus: " + "[" * 10_000 + "]" * 10_000 + "\n")
+    r = _check(edge_bin, cfg)
+    out = r.stdout + r.stderr
+    assert r.returncode == 2, f"exit {r.returncode}:\n{out[:2000]}"
+    errors = _located(out)
+    assert [(int(m["line"]), int(m["col"])) for m in errors] == [(13, 263)], out[:2000]
+    assert "nesting deeper than 256 levels" in errors[0]["rest"], out
+
+
+def test_check_alias_bomb_is_a_located_error(edge_bin, tmp_path):
+    lines = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    lines += [f"l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * 10) + "]" for i in range(1, 10)]
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text(VALID + "\n".join(lines) + "\n")
+    r = _check(edge_bin, cfg)
+    out = r.stdout + r.stderr
+    assert r.returncode == 2, out
+    errors = _located(out)
+    assert len(errors) == 1 and int(errors[0]["line"]) == 17, out
+    assert "aliases expand to more than 100000 nodes" in out, out
+
+
+def test_check_key_that_does_not_match_its_certificate(edge_bin, tmp_path, tls_files):
+    (tmp_path / "cert.pem").write_bytes(tls_files["cert"].read_bytes())
+    (tmp_path / "key.pem").write_bytes((tls_files["ca"].parent / "ca.key").read_bytes())  # another key
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text(VALID_TLS)
+    r = _check(edge_bin, cfg)
+    out = r.stdout + r.stderr
+    assert r.returncode == 2, out
+    errors = _located(out)
+    assert len(errors) == 1, out
+    m = errors[0]
+    assert m["file"].endswith("edge.yaml") and (int(m["line"]), int(m["col"])) == (5, 39), out
+    assert m["rest"].startswith("listeners[0].tls.key: private key ") and "does not match certificate" in out, out
+
+
+def test_check_non_utf8_byte_is_located(edge_bin, tmp_path):
+    cfg = tmp_path / "edge.yaml"
+    text = VALID.encode().replace(b"  - name: plain", b"  - name: pl\xc3\xa9\xffn")
+    cfg.write_bytes(text)
+    r = _check(edge_bin, cfg)
+    out = r.stdout + r.stderr
+    assert r.returncode == 2, out
+    errors = _located(out)
+    assert [(int(m["line"]), int(m["col"])) for m in errors] == [(3, 14)], out
+    assert "byte 0xFF is not valid UTF-8" in out, out
+
+
+def test_check_duplicate_key_is_reported_at_the_duplicate(edge_bin, tmp_path):
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text(VALID + "workers: 2\n")
+    r = _check(edge_bin, cfg)
+    out = r.stdout + r.stderr
+    assert r.returncode == 2, out
+    errors = _located(out)
+    assert [(int(m["line"]), int(m["col"])) for m in errors] == [(13, 1)], out
+    assert 'duplicate key "workers"' in out, out
+
+
+def test_check_unknown_server_message_is_bounded(edge_bin, tmp_path):
+    # 500 000 servers: the message listed every one of them (4.4 MB on one line).
+    n = 500_000
+    servers = "".join(f"  s{i}: {{url: http://127.0.0.1:19000/mcp}}\n" for i in range(n))
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text("listeners:\n  - address: 127.0.0.1:18080\nservers:\n" + servers
+                   + "routes:\n  - path: /mcp\n    passthrough: s4999x\n")
+    r = _check(edge_bin, cfg)
+    out = r.stdout + r.stderr
+    assert r.returncode == 2, out[:2000]
+    assert len(out) < 1000, f"{len(out)} bytes of output"
+    errors = _located(out)
+    assert len(errors) == 1 and int(errors[0]["line"]) == n + 6, out
+    assert 'unknown server "s4999x"; did you mean "s4999"?' in out, out
+    assert f"defined servers: s0, s1, s2, s3, s4, s5, s6, s7, s8, s9, … and {n - 10} more" in out, out

@@ -25,6 +25,29 @@ final class JSONRPCScannerTests: XCTestCase {
         }
     }
 
+    /// Found by the jsonrpc fuzz target (Tests/FuzzCorpus/jsonrpc/crashes): the scanner took
+    /// everything up to the closing brace as the id, and the error body echoed it as is.
+    func testMalformedIDsAreNotEchoed() {
+        let cases: [(String, String?)] = [
+            ("{\n\t\"id\" : -{12.5e+3 ,\"jsonrpc\":\"2.0\"}", nil),
+            (#"{"id":1[},"method":"x"}"#, nil),
+            (#"{"id":1 2,"method":"x"}"#, nil),
+            (#"{"id":01}"#, nil),
+            (#"{"id":-}"#, nil),
+            (#"{"id":1.}"#, nil),
+            ("{\"id\":\"a\u{1}b\"}", nil),
+            (#"{"id":"a\qb"}"#, nil),
+            (#"{"id":"a\u12"}"#, nil),
+            (#"{"id":-0.5e+10 }"#, "-0.5e+10"),
+            (#"{"id":"a\u00e9\n\/"}"#, #""a\u00e9\n\/""#),
+            (#"{"id":"é"}"#, #""é""#),
+            (#"{"id":""}"#, #""""#),
+        ]
+        for (text, expected) in cases {
+            XCTAssertEqual(id(text), expected, text)
+        }
+    }
+
     func testErrorBodyKeepsTheIDBytes() {
         let raw = Array(#"{"id":"abc"}"#.utf8)
         let body = JSONRPCErrorBody.make(id: raw[6..<11], code: -32010, message: Array("backend \"x\" down".utf8))

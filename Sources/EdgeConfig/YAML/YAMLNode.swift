@@ -93,9 +93,28 @@ struct YAMLError: Error {
 
 /// Builds node trees from libyaml's event stream: anchors are resolved (an alias is a copy of
 /// the anchored node) and a key repeated in one mapping is an error, as the YAML spec says.
+///
+/// Hostile files are bounded: lists and mappings may nest `maxDepth` levels (recursion here,
+/// in the decoder and when a tree is freed would otherwise overflow the stack), and aliases
+/// may add at most `maxAliasedNodes` nodes to the document (anchors of anchors would
+/// otherwise multiply it, as in the "billion laughs" attack). Both count aliases expanded.
 struct YAMLComposer {
+    /// Far more than any configuration needs (mcp-edge's own schema nests 5 levels).
+    static let maxDepth = 256
+    static let maxAliasedNodes = 100_000
+
+    /// A composed node with what bounds it once every alias inside is expanded.
+    private struct Composed {
+        var node: YAMLNode
+        /// Nodes, counting each alias as a copy of its anchored node.
+        var size: Int
+        /// Levels of lists and mappings, 0 for a scalar.
+        var height: Int
+    }
+
     private var events: YAMLEventReader
-    private var anchors: [String: YAMLNode] = [:]
+    private var anchors: [String: Composed] = [:]
+    private var aliasedNodes = 0
 
     /// The single document in `text`, or nil when the text holds no document at all.
     static func compose(_ text: String) throws(YAMLError) -> YAMLNode? {
@@ -111,7 +130,7 @@ struct YAMLComposer {
         guard case .streamStart = try events.next() else { preconditionFailure("libyaml starts every stream") }
         var event = try events.next()
         guard case .documentStart = event else { return nil }
-        let root = try composeNode(try events.next())
+        let root = try composeNode(try events.next(), depth: 0).node
         guard case .documentEnd = try events.next() else { preconditionFailure("libyaml ends every document") }
         event = try events.next()
         if case .documentStart(let mark) = event {
@@ -121,44 +140,69 @@ struct YAMLComposer {
         return root
     }
 
-    private mutating func composeNode(_ event: YAMLEvent) throws(YAMLError) -> YAMLNode {
+    /// `depth`: the lists and mappings around the node.
+    private mutating func composeNode(_ event: YAMLEvent, depth: Int) throws(YAMLError) -> Composed {
         switch event {
         case .scalar(let string, let style, let anchor, let mark):
-            return remember(.scalar(.init(string: string, style: style, mark: mark)), as: anchor)
+            return remember(Composed(node: .scalar(.init(string: string, style: style, mark: mark)), size: 1, height: 0),
+                            as: anchor)
         case .alias(let anchor, let mark):
-            guard let node = anchors[anchor] else {
+            guard let anchored = anchors[anchor] else {
                 throw YAMLError(problem: "found undefined alias *\(anchor)", mark: mark, context: nil)
             }
-            return node
+            if depth + anchored.height > Self.maxDepth { throw Self.tooDeep(mark) }
+            aliasedNodes += anchored.size
+            if aliasedNodes > Self.maxAliasedNodes {
+                throw YAMLError(problem: "aliases expand to more than \(Self.maxAliasedNodes) nodes; "
+                                    + "an alias may repeat a setting, not multiply the file", mark: mark, context: nil)
+            }
+            return anchored
         case .sequenceStart(let anchor, let flow, let mark):
+            if depth >= Self.maxDepth { throw Self.tooDeep(mark) }
             var items: [YAMLNode] = []
+            var size = 1, height = 1
             while true {
                 let next = try events.next()
                 if case .sequenceEnd = next { break }
-                items.append(try composeNode(next))
+                let item = try composeNode(next, depth: depth + 1)
+                items.append(item.node)
+                size += item.size
+                height = max(height, item.height + 1)
             }
-            return remember(.sequence(.init(items: items, mark: mark, flow: flow)), as: anchor)
+            return remember(Composed(node: .sequence(.init(items: items, mark: mark, flow: flow)), size: size, height: height),
+                            as: anchor)
         case .mappingStart(let anchor, let flow, let mark):
+            if depth >= Self.maxDepth { throw Self.tooDeep(mark) }
             var pairs: [(key: YAMLNode, value: YAMLNode)] = []
             var seen: Set<String> = []
+            var size = 1, height = 1
             while true {
                 let next = try events.next()
                 if case .mappingEnd = next { break }
-                let key = try composeNode(next)
-                if case .scalar(let scalar) = key, !seen.insert(scalar.string).inserted {
+                let key = try composeNode(next, depth: depth + 1)
+                if case .scalar(let scalar) = key.node, !seen.insert(scalar.string).inserted {
                     throw YAMLError(problem: "duplicate key \"\(scalar.string)\" in one mapping; each key may appear only once",
-                                    mark: mark, context: nil)
+                                    mark: scalar.mark, context: nil)
                 }
-                pairs.append((key, try composeNode(try events.next())))
+                let value = try composeNode(try events.next(), depth: depth + 1)
+                pairs.append((key.node, value.node))
+                size += key.size + value.size
+                height = max(height, key.height + 1, value.height + 1)
             }
-            return remember(.mapping(.init(pairs: pairs, mark: mark, flow: flow)), as: anchor)
+            return remember(Composed(node: .mapping(.init(pairs: pairs, mark: mark, flow: flow)), size: size, height: height),
+                            as: anchor)
         default:
             preconditionFailure("libyaml sends only node events inside a document")
         }
     }
 
-    private mutating func remember(_ node: YAMLNode, as anchor: String?) -> YAMLNode {
-        if let anchor { anchors[anchor] = node }
-        return node
+    private static func tooDeep(_ mark: YAMLMark) -> YAMLError {
+        YAMLError(problem: "nesting deeper than \(maxDepth) levels (lists and mappings inside one another)",
+                  mark: mark, context: nil)
+    }
+
+    private mutating func remember(_ composed: Composed, as anchor: String?) -> Composed {
+        if let anchor { anchors[anchor] = composed }
+        return composed
     }
 }
