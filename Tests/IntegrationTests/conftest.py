@@ -10,7 +10,6 @@ talk to the backends directly (tests that only make sense through mcp-edge skip)
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -23,8 +22,7 @@ from helpers.edge import (REPO_ROOT, TESTS_DIR, Edge, direct_mode, find_binary, 
                           start_edge, wait_port)
 from helpers.rawbackend import RawBackend
 
-SHARED_DIR = Path(os.environ.get("MCP_EDGE_SHARED", str(REPO_ROOT.parent / "shared")))
-BENCH_BACKEND_C = SHARED_DIR / "bench" / "backend.c"
+FAST_BACKEND_C = TESTS_DIR / "servers" / "fast_backend.c"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -121,16 +119,18 @@ def _stop(proc: subprocess.Popen) -> None:
 
 @pytest.fixture(scope="session")
 def backend_c(tmp_path_factory) -> Backend:
-    """../shared/bench/backend.c, compiled with cc: JSON responses only, session id
-    'bench-session-1', 405 for anything but POST."""
-    if not BENCH_BACKEND_C.exists():
-        pytest.skip(f"{BENCH_BACKEND_C} is absent")
+    """servers/fast_backend.c, compiled with cc: a fast epoll MCP backend, JSON responses only,
+    session id 'bench-session-1', 405 for anything but POST, tools/call text of 512 bytes."""
     d = tmp_path_factory.mktemp("backend_c")
-    exe = d / "backend"
-    r = subprocess.run(["cc", "-O2", "-o", str(exe), str(BENCH_BACKEND_C)], capture_output=True,
-                       text=True, timeout=180)
+    exe = d / "fast_backend"
+    try:
+        r = subprocess.run(["cc", "-O2", "-o", str(exe), str(FAST_BACKEND_C)], capture_output=True,
+                           text=True, timeout=180)
+    except FileNotFoundError:
+        pytest.fail("cc not found: the backend_c fixture compiles servers/fast_backend.c with it",
+                    pytrace=False)
     if r.returncode != 0:
-        pytest.fail(f"cc backend.c failed:\n{r.stderr}")
+        pytest.fail(f"cc {FAST_BACKEND_C.name} failed:\n{r.stderr}", pytrace=False)
     port = free_port()
     b = _start_process_backend([str(exe), "--port", str(port), "--result-bytes", "512"], port,
                                d / "backend.log")

@@ -1,5 +1,5 @@
 """curl through mcp-edge: HTTP/1.1 and HTTP/2 over TLS (ALPN), h2c with prior knowledge and
-HTTP/1.1 on the plaintext listener, against backend.c and the SDK's server."""
+HTTP/1.1 on the plaintext listener, against servers/fast_backend.c and the SDK's server."""
 
 from __future__ import annotations
 
@@ -107,7 +107,7 @@ def test_backend_c_session(proto, edge_factory, backend_c, tmp_path, cafile):
     assert r.status == 200
     assert len(r.response_to(3)["result"]["content"][0]["text"]) == 512
 
-    # backend.c answers DELETE with 405 + Allow: POST; mcp-edge relays it as it is.
+    # fast_backend.c answers DELETE with 405 + Allow: POST; mcp-edge relays it as it is.
     r = curl(url, method="DELETE", headers=sid)
     assert r.status == 405
     assert r.headers.get("allow") == "POST"
