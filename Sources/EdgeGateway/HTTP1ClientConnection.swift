@@ -284,7 +284,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                 bytesWritten &+= written
                 canWrite = false
                 outbound.write(bytes.view(written..<bytes.count))
-                awaitWritable()
+                awaitWritable(progressed: written > 0)
             case .failed:
                 break  // the flush after this batch finds the connection gone
             }
@@ -405,6 +405,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         guard state != .closed, canWrite else { return }
         let wasFull = outbound.readableBytes >= HTTP1ClientConnection.responseHighWater
         let wasHolding = isHoldingPipeline
+        let writtenBefore = bytesWritten
         while !outbound.isEmpty {
             switch transport.write(outbound) {
             case .count(let n):
@@ -412,7 +413,7 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
                 bytesWritten &+= n
             case .wouldBlock:
                 canWrite = false
-                awaitWritable()
+                awaitWritable(progressed: bytesWritten != writtenBefore)
                 return
             case .closed, .failed:
                 clientGone()
@@ -430,8 +431,10 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
     }
 
     /// The socket is full: if the client takes no byte for `client_write_stall`, it is cut.
-    /// Re-armed on every blocked write, so it measures time without progress.
-    private func awaitWritable() {
+    /// Started afresh only when bytes left since it was armed, so it measures time without
+    /// progress (more answers queued behind a full socket do not extend it).
+    private func awaitWritable(progressed: Bool) {
+        guard progressed || !stallTimer.isArmed else { return }
         loop.arm(stallTimer, in: worker.settings.clientWriteStallTimeout)
     }
 

@@ -451,8 +451,11 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         return outbound.readableBytes < HTTP2ClientConnection.outboundLimit
     }
 
-    /// The socket is full: a client that takes no byte for `client_write_stall` is cut.
+    /// The socket is full: a client that takes no byte for `client_write_stall` is cut. Armed
+    /// once per blocked spell (a writable event disarms it), so frames queued behind a full
+    /// socket do not extend it.
     private func awaitWritable() {
+        guard !stallTimer.isArmed else { return }
         loop.arm(stallTimer, in: worker.settings.clientWriteStallTimeout)
     }
 
