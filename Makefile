@@ -57,8 +57,9 @@ test: deps venv
 run: deps venv build
 	$(ROOT)/scripts/run-demo.sh
 
-# Side-by-side table against nginx and HAProxy (../shared/bench), the memory per idle
-# connection, and the parser micro-benchmarks. Needs nginx-light, haproxy, nghttp2-client.
+# Side-by-side table against nginx and HAProxy (the team's benchmark kit, BENCH_DIR; `make test`
+# does not use it), the memory per idle connection, and the parser micro-benchmarks.
+# Needs nginx-light, haproxy, nghttp2-client.
 bench: deps build
 	@command -v nginx >/dev/null && command -v haproxy >/dev/null || apt-get install -y -qq nginx-light haproxy
 	$(ROOT)/Benchmarks/run-bench.sh --rounds 3

@@ -48,34 +48,19 @@ enum HTTP1RequestFuzz {
     /// or chunked) and goes on with the next request, as keep-alive connections do.
     static func parse(_ pieces: [ArraySlice<UInt8>], compact: Bool) -> [Outcome] {
         var parser = HTTP1RequestParser(limits: limits)
-        var decoder = ChunkedDecoder(limits: limits)
         var buffer = ByteBuffer(capacity: 64)
         var head = HTTPRequestHead()
         var outcomes: [Outcome] = []
-        var body: HTTP1BodyFraming = .none
+        var body = BodySkipper(limits: limits)
         for piece in pieces {
             buffer.write(contentsOf: piece)
             reading: while true {
-                switch body {
-                case .length(let left):
-                    let taken = Swift.min(left, buffer.readableBytes)
-                    buffer.moveReaderIndex(forwardBy: taken)
-                    body = left == taken ? .none : .length(left - taken)
-                    if body != .none { break reading }
-                case .chunked:
-                    // Forwarded body bytes leave the buffer, as on a connection.
-                    switch decoder.decode(buffer, from: buffer.readerIndex) {
-                    case .data(let range): buffer.moveReaderIndex(to: range.upperBound); continue reading
-                    case .needMore: buffer.moveReaderIndex(to: buffer.writerIndex); break reading
-                    case .end(let next):
-                        buffer.moveReaderIndex(to: next)
-                        body = .none
-                    case .error(let error):
-                        outcomes.append(.error(error))
-                        return outcomes
-                    }
-                case .none, .untilClose:
-                    break
+                switch body.skip(in: &buffer) {
+                case .done: break
+                case .needMore: break reading
+                case .error(let error):
+                    outcomes.append(.error(error))
+                    return outcomes
                 }
                 switch parser.parseHead(buffer, into: &head) {
                 case .incomplete:
@@ -89,7 +74,7 @@ enum HTTP1RequestFuzz {
                     outcomes.append(.head(Summary(head, parser, headLength: length)))
                     checkReserialised(head)
                     buffer.moveReaderIndex(forwardBy: length)
-                    body = parser.framing
+                    body.framing = parser.framing
                     if outcomes.count > 64 { return outcomes }
                 }
             }

@@ -30,33 +30,19 @@ enum HTTP1ResponseFuzz {
 
     static func parse(_ pieces: [ArraySlice<UInt8>], method: HTTPMethod) -> [Outcome] {
         var parser = HTTP1ResponseParser(limits: limits)
-        var decoder = ChunkedDecoder(limits: limits)
         var buffer = ByteBuffer(capacity: 64)
         var head = HTTPResponseHead()
         var outcomes: [Outcome] = []
-        var body: HTTP1BodyFraming = .none
+        var body = BodySkipper(limits: limits)
         for piece in pieces {
             buffer.write(contentsOf: piece)
             reading: while true {
-                switch body {
-                case .length(let left):
-                    let taken = Swift.min(left, buffer.readableBytes)
-                    buffer.moveReaderIndex(forwardBy: taken)
-                    body = left == taken ? .none : .length(left - taken)
-                    if body != .none { break reading }
-                case .chunked:
-                    // Forwarded body bytes leave the buffer, as on a connection.
-                    switch decoder.decode(buffer, from: buffer.readerIndex) {
-                    case .data(let range): buffer.moveReaderIndex(to: range.upperBound); continue reading
-                    case .needMore: buffer.moveReaderIndex(to: buffer.writerIndex); break reading
-                    case .end(let next): buffer.moveReaderIndex(to: next); body = .none
-                    case .error(let error): outcomes.append(.error(error)); return outcomes
-                    }
-                case .untilClose:
-                    buffer.moveReaderIndex(forwardBy: buffer.readableBytes)
-                    break reading
-                case .none:
-                    break
+                switch body.skip(in: &buffer) {
+                case .done: break
+                case .needMore: break reading
+                case .error(let error):
+                    outcomes.append(.error(error))
+                    return outcomes
                 }
                 switch parser.parseHead(buffer, into: &head, requestMethod: method) {
                 case .incomplete:
@@ -72,7 +58,7 @@ enum HTTP1ResponseFuzz {
                                           headLength: length, fields: head.fields.count))
                     checkReserialised(head, framing: parser.framing)
                     buffer.moveReaderIndex(forwardBy: length)
-                    body = parser.framing
+                    body.framing = parser.framing
                     if outcomes.count > 64 { return outcomes }
                 }
             }

@@ -149,9 +149,11 @@ final class Exchange {
         connect()
     }
 
-    private func connect() {
+    /// Asks the pool for a connection (`fresh`: not an idle one, after a stale one failed) and
+    /// hands it the request gathered in `queued`, or waits in the pool's queue.
+    private func connect(fresh: Bool = false) {
         guard let target, let pool else { return }
-        switch pool.acquire(target) {
+        switch pool.acquire(target, fresh: fresh) {
         case .connection(let connection):
             upstream = connection
             connection.begin(self, queued: &queued)  // takes the storage when it can
@@ -190,21 +192,14 @@ final class Exchange {
 
     /// A reused upstream connection failed before answering (the backend closed it as it was
     /// being reused): send the request again, as written so far, on a fresh connection.
-    func retry(with request: inout ByteBuffer, pool: UpstreamPool) {
-        guard let target else { return }
-        switch pool.acquire(target, fresh: true) {
-        case .connection(let connection):
-            upstream = connection
-            connection.begin(self, queued: &request)
-        case .atCapacity:
-            lendQueueStorage(from: pool)
+    func retry(with request: inout ByteBuffer) {
+        if queued.capacity == 0 {
+            swap(&queued, &request)  // both lent by the worker's pool
+        } else {
             queued.write(contentsOf: request.readableSlice)
             request.clear()
-            isQueued = true
-            pool.enqueue(self)
-        case .failed:
-            fail(status: 502, code: .backendUnavailable, reason: "cannot be connected to")
         }
+        connect(fresh: true)
     }
 
     private func lendQueueStorage(from pool: UpstreamPool) {

@@ -202,7 +202,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
 
     /// The client does not take this stream's response fast enough: from now on, each
     /// `client_write_stall` interval in which it takes no byte at all resets the stream.
-    private func responsePaused(_ stream: Stream) {
+    private func watchStalledResponse(_ stream: Stream) {
         guard !stream.responsePaused else { return }
         stream.responsePaused = true
         stream.backlogAtPause = stream.body.buffer.readableBytes
@@ -292,7 +292,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         session.resumeData(stream: exchange.streamID)
         queueFlush()
         if stream.body.isAboveHighWaterMark {
-            responsePaused(stream)
+            watchStalledResponse(stream)
             return false
         }
         return true
@@ -311,7 +311,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         session.resumeData(stream: exchange.streamID)
         queueFlush()
         if stream.body.isAboveHighWaterMark {
-            responsePaused(stream)
+            watchStalledResponse(stream)
             return false
         }
         return true
@@ -325,7 +325,7 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         queueFlush()
         // What is left of the body must still reach the client within client_write_stall
         // (the stream closes, and disarms it, once the last byte is out).
-        if !stream.body.buffer.isEmpty { responsePaused(stream) }
+        if !stream.body.buffer.isEmpty { watchStalledResponse(stream) }
     }
 
     func responseFailed(status: Int, contentType: StaticString, body: [UInt8], for exchange: Exchange) {

@@ -187,7 +187,7 @@ final class UpstreamConnection: IOHandler, Flushable {
         forgetReplay()
         outbound.clear()
         close()
-        exchange.retry(with: &request, pool: pool)
+        exchange.retry(with: &request)
         pool.buffers.reclaim(&request)  // retry took the bytes
         return true
     }
