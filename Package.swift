@@ -20,6 +20,8 @@ let package = Package(
         .library(name: "EdgeIO", targets: ["EdgeIO"]),
         .library(name: "EdgeHTTP", targets: ["EdgeHTTP"]),
         .library(name: "MCPWire", targets: ["MCPWire"]),
+        .library(name: "EdgeCrypto", targets: ["EdgeCrypto"]),
+        .library(name: "MCPGateway", targets: ["MCPGateway"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -43,10 +45,16 @@ let package = Package(
         .target(name: "EdgeTLS", dependencies: ["EdgeIO", "COpenSSL", "CEdgeShims"], swiftSettings: optimised),
         .target(name: "EdgeHTTP", dependencies: ["EdgeIO", "CNGHTTP2"], swiftSettings: optimised),
         .target(name: "MCPWire", swiftSettings: optimised),
+        // OpenSSL's AEAD, HKDF, HMAC and digests behind a small safe surface: sealed session
+        // ids and cursors today, signed JWTs later.
+        .target(name: "EdgeCrypto", dependencies: ["COpenSSL"], swiftSettings: optimised),
+        // MCP semantics of gateway routes, driven by messages (no sockets): eras, sessions,
+        // the catalog, name/cursor codecs, id maps.
+        .target(name: "MCPGateway", dependencies: ["MCPWire", "EdgeCrypto"], swiftSettings: optimised),
         .target(name: "EdgeConfig", dependencies: ["CYAML"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "EdgeGateway",
-                dependencies: ["EdgeIO", "EdgeTLS", "EdgeHTTP", "MCPWire", "EdgeConfig"],
+                dependencies: ["EdgeIO", "EdgeTLS", "EdgeHTTP", "MCPWire", "MCPGateway", "EdgeConfig"],
                 swiftSettings: optimised),
         .executableTarget(name: "mcp-edge",
                           dependencies: ["EdgeGateway", "EdgeConfig",
@@ -76,6 +84,8 @@ let package = Package(
         .testTarget(name: "EdgeGatewayTests", dependencies: ["EdgeGateway", "EdgeConfig", "EdgeHTTP", "EdgeIO"],
                     swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "MCPGatewayTests", dependencies: ["MCPGateway", "MCPWire", "EdgeCrypto"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )
