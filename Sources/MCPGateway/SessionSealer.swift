@@ -1,0 +1,87 @@
+import EdgeCrypto
+
+/// Mints and opens the `Mcp-Session-Id` of gateway client sessions: the session's state,
+/// sealed with AES-256-GCM, so the token needs no server-side table.
+///
+///     token = base64url(keyID || nonce (12) || ciphertext || tag (16)), no padding
+///     AAD   = "mcp-edge/session/v1" || keyID
+///     key   = HKDF-SHA256(secret, salt "mcp-edge", info "session-id/v1"), once per key
+///
+/// The plaintext is `SessionStateLayout`. The first key seals; every key opens, so a secret
+/// can be rotated by putting the new key first and keeping the old one until its tokens expire.
+///
+/// Not thread safe (it holds OpenSSL cipher contexts and scratch buffers): one instance per
+/// worker thread, all built from the same keys.
+public final class SessionSealer {
+    /// Longer tokens are refused when opening, and never minted.
+    public static let maximumTokenLength = 8192
+    static let label: [UInt8] = Array("mcp-edge/session/v1".utf8)
+
+    /// A cipher and the additional data for one key id.
+    private struct Key {
+        let id: UInt8
+        let cipher: AESGCM
+        let aad: [UInt8]
+    }
+
+    private let sealing: Key
+    /// Indexed by key id; nil for ids not configured.
+    private let opening: [Key?]
+    private var plaintext: [UInt8] = []
+    private var sealed: [UInt8] = []
+
+    /// `keys` must not be empty nor repeat an id (the configuration checks both; a violation
+    /// here is a programming error).
+    public init(keys: [SessionKey]) {
+        precondition(!keys.isEmpty, "SessionSealer needs at least one key")
+        var opening = [Key?](repeating: nil, count: 256)
+        for key in keys {
+            precondition(opening[Int(key.id)] == nil, "SessionSealer: key id \(key.id) given twice")
+            let aes = HKDF.sha256(secret: key.secret, salt: Array("mcp-edge".utf8), info: Array("session-id/v1".utf8),
+                                  count: AESGCM.keyByteCount)
+            opening[Int(key.id)] = Key(id: key.id, cipher: AESGCM(key: aes), aad: Self.label + [key.id])
+        }
+        self.opening = opening
+        sealing = opening[Int(keys[0].id)]!
+        plaintext.reserveCapacity(1024)
+        sealed.reserveCapacity(1024)
+    }
+
+    /// One key (id 0) with 32 random bytes, for a configuration without `session_secret`.
+    /// Call it once per process and give the same keys to every worker's sealer: tokens then
+    /// work across workers, but not across restarts or instances.
+    public static func randomKeys() -> [SessionKey] {
+        [SessionKey(id: 0, secret: SecureRandom.bytes(32))]
+    }
+
+    /// The token for `state` (ASCII: A-Z a-z 0-9 - _). Throws `TokenEncodingError` when a field
+    /// is over its `SessionStateLayout` limit or the token would exceed `maximumTokenLength`.
+    public func seal(_ state: ClientSessionState) throws -> [UInt8] {
+        plaintext.removeAll(keepingCapacity: true)
+        try SessionStateLayout.encode(state, appendingTo: &plaintext)
+        let length = Base64URL.encodedCount(1 + plaintext.count + AESGCM.overhead)
+        guard length <= Self.maximumTokenLength else {
+            throw TokenEncodingError.tokenTooLong(count: length, limit: Self.maximumTokenLength)
+        }
+        sealed.removeAll(keepingCapacity: true)
+        sealed.append(sealing.id)
+        sealing.cipher.seal(plaintext[...], aad: sealing.aad[...], into: &sealed)
+        return Base64URL.encode(sealed[...])
+    }
+
+    /// The state inside `token` if it is authentic and `now` (Unix seconds) is before its
+    /// `expiresAt`. Never traps, whatever the bytes.
+    public func open(_ token: ArraySlice<UInt8>, now: UInt32) -> SessionOpenResult {
+        guard token.count <= Self.maximumTokenLength else { return .invalid }
+        sealed.removeAll(keepingCapacity: true)
+        guard Base64URL.decode(token, appendingTo: &sealed),
+              sealed.count >= 1 + AESGCM.overhead + SessionStateLayout.minimumByteCount,
+              let key = opening[Int(sealed[0])]
+        else { return .invalid }
+        plaintext.removeAll(keepingCapacity: true)
+        guard key.cipher.open(sealed[1...], aad: key.aad[...], appendingTo: &plaintext),
+              let state = SessionStateLayout.decode(plaintext[...])
+        else { return .invalid }
+        return now < state.expiresAt ? .valid(state) : .expired
+    }
+}
