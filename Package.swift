@@ -9,7 +9,7 @@ let optimised: [SwiftSetting] = [
 ]
 
 /// One libFuzzer executable per name, in Fuzz/<name>/ (see the Makefile's fuzz target).
-let fuzzers = ["HTTP1Request", "HTTP1Response", "Chunked", "JSONRPC", "YAMLConfig", "HTTP2Server"]
+let fuzzers = ["HTTP1Request", "HTTP1Response", "Chunked", "JSONRPC", "YAMLConfig", "HTTP2Server", "SessionOpen"]
 
 let package = Package(
     name: "mcp-edge",
@@ -70,14 +70,14 @@ let package = Package(
         // Fuzz targets (make fuzz): the harnesses live in one library so that the corpus replay
         // tests run the same code; each executable hands its target to libFuzzer's driver (with
         // -DEDGE_FUZZING) or, in an ordinary build, replays the files named on its command line.
-        .target(name: "EdgeFuzzing", dependencies: ["EdgeHTTP", "EdgeIO", "MCPWire", "EdgeConfig", "CFuzzDriver"],
+        .target(name: "EdgeFuzzing", dependencies: ["EdgeHTTP", "EdgeIO", "MCPWire", "MCPGateway", "EdgeConfig", "CFuzzDriver"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
     ] + fuzzers.map { name in
         .executableTarget(name: "Fuzz\(name)", dependencies: ["EdgeFuzzing"], path: "Fuzz/\(name)",
                           swiftSettings: [.swiftLanguageMode(.v5)])
     } + [
-        .testTarget(name: "EdgeFuzzingTests", dependencies: ["EdgeFuzzing", "EdgeConfig"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "EdgeFuzzingTests", dependencies: ["EdgeFuzzing", "EdgeConfig", "MCPGateway"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeIOTests", dependencies: ["EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeTLSTests", dependencies: ["EdgeTLS", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeHTTPTests", dependencies: ["EdgeHTTP", "EdgeIO"], swiftSettings: [.swiftLanguageMode(.v5)]),

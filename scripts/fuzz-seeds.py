@@ -128,3 +128,6 @@ write("http2-server", {
     "continuation": ctl(frame(1, 0, 1, headers(b"POST")[:20]) + frame(9, END_HEADERS, 1, headers(b"POST")[20:])
                         + frame(0, 0x8 | END_STREAM, 1, b"\x02ab\x00\x00"), 1),
 })
+
+# session-open: tokens and cursors sealed with the harness's fixed keys need AES-GCM, so its
+# seeds are written from Swift: MCP_EDGE_WRITE_SESSION_SEEDS=1 swift test --filter SessionOpenSeedTests

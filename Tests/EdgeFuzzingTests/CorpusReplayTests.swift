@@ -16,6 +16,7 @@ final class CorpusReplayTests: XCTestCase {
     func testJSONRPCCorpus() throws { try replay(.jsonrpc) }
     func testYAMLConfigCorpus() throws { try replay(.yamlConfig) }
     func testHTTP2ServerCorpus() throws { try replay(.http2Server) }
+    func testSessionOpenCorpus() throws { try replay(.sessionOpen) }
 
     func testEveryCorpusDirectoryBelongsToATarget() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path)
