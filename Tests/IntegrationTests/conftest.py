@@ -20,9 +20,8 @@ import pytest
 from helpers.certs import make_ca_and_server_cert
 from helpers.edge import (REPO_ROOT, TESTS_DIR, Edge, direct_mode, find_binary, free_port,
                           start_edge, wait_port)
+from helpers.gateway import Backends, BackendProc, compile_fast_backend, start_gateway
 from helpers.rawbackend import RawBackend
-
-FAST_BACKEND_C = TESTS_DIR / "servers" / "fast_backend.c"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -118,21 +117,19 @@ def _stop(proc: subprocess.Popen) -> None:
 
 
 @pytest.fixture(scope="session")
-def backend_c(tmp_path_factory) -> Backend:
+def fast_backend_exe(tmp_path_factory) -> Path:
+    """servers/fast_backend.c compiled with cc once per session (a compile error fails the tests
+    that use it)."""
+    return compile_fast_backend(tmp_path_factory.mktemp("fast_backend"))
+
+
+@pytest.fixture(scope="session")
+def backend_c(tmp_path_factory, fast_backend_exe) -> Backend:
     """servers/fast_backend.c, compiled with cc: a fast epoll MCP backend, JSON responses only,
     session id 'bench-session-1', 405 for anything but POST, tools/call text of 512 bytes."""
     d = tmp_path_factory.mktemp("backend_c")
-    exe = d / "fast_backend"
-    try:
-        r = subprocess.run(["cc", "-O2", "-o", str(exe), str(FAST_BACKEND_C)], capture_output=True,
-                           text=True, timeout=180)
-    except FileNotFoundError:
-        pytest.fail("cc not found: the backend_c fixture compiles servers/fast_backend.c with it",
-                    pytrace=False)
-    if r.returncode != 0:
-        pytest.fail(f"cc {FAST_BACKEND_C.name} failed:\n{r.stderr}", pytrace=False)
     port = free_port()
-    b = _start_process_backend([str(exe), "--port", str(port), "--result-bytes", "512"], port,
+    b = _start_process_backend([str(fast_backend_exe), "--port", str(port), "--result-bytes", "512"], port,
                                d / "backend.log")
     yield b
     _stop(b.proc)
@@ -160,3 +157,36 @@ def raw_backend():
 def closed_port_url() -> str:
     """A URL on a loopback port nothing listens on."""
     return f"http://127.0.0.1:{free_port()}/mcp"
+
+
+@pytest.fixture
+def backends(tmp_path, fast_backend_exe):
+    """helpers/gateway.Backends: fast(name, ...), sdk(name, ...), fast_stdio, sdk_stdio, time();
+    every backend is stopped at teardown."""
+    b = Backends(tmp_path / "backends", fast_backend_exe)
+    yield b
+    b.close()
+
+
+@pytest.fixture
+def gateway_factory(edge_bin, tls_files, tmp_path):
+    """start(servers={name: BackendProc or {"url"|"command": ...}}, routes=[(path, [names])] (default:
+    /mcp over all of them), tls=False, workers=1, extra="") -> Edge, mcp-edge with a gateway route
+    (helpers/gateway.start_gateway). Teardown SIGTERMs it and fails the test on a crash or a hang."""
+    started: list[Edge] = []
+
+    def start(servers: dict[str, BackendProc | dict], routes: list[tuple[str, list[str]]] | None = None, *,
+              tls: bool = False, **kw) -> Edge:
+        if direct_mode():
+            pytest.skip("direct mode: a gateway route is mcp-edge's own")
+        edge = start_gateway(edge_bin, tmp_path / f"gateway{len(started)}", servers, routes,
+                             tls_files=tls_files if tls else None, **kw)
+        started.append(edge)
+        return edge
+
+    yield start
+    problems: list[str] = []
+    for e in started:
+        problems += e.stop()
+    if problems:
+        pytest.fail("\n".join(problems), pytrace=False)

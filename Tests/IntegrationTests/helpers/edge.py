@@ -212,17 +212,29 @@ def start_edge(binary: Path, workdir: Path, tls_files: dict[str, Path], *, serve
         ],
         servers=servers, routes=routes, workers=workers, limits=limits, timeouts=timeouts,
         http2=http2)
+    return launch_edge(binary, workdir, text, plain_port=plain_port, tls_port=tls_port, servers=servers,
+                       routes=routes, startup_timeout=startup_timeout)
+
+
+def launch_edge(binary: Path, workdir: Path, config_text: str, *, plain_port: int, tls_port: int = 0,
+                servers: dict[str, str] | None = None, routes: list[tuple[str, str]] | None = None,
+                startup_timeout: float = 20.0) -> Edge:
+    """Writes config_text to workdir/edge.yaml, runs `mcp-edge run --config` on it (cwd workdir,
+    so relative TLS paths resolve there) and waits for its listeners: plain_port, and tls_port
+    unless it is 0. Any configuration works, e.g. helpers/gateway.render_gateway_config's."""
+    workdir.mkdir(parents=True, exist_ok=True)
     cfg = workdir / "edge.yaml"
-    cfg.write_text(text)
-    edge = Edge(workdir=workdir, plain_port=plain_port, tls_port=tls_port, servers=servers,
-                routes=routes, config_path=cfg, stdout_path=workdir / "edge.stdout",
+    cfg.write_text(config_text)
+    edge = Edge(workdir=workdir, plain_port=plain_port, tls_port=tls_port, servers=servers or {},
+                routes=routes or [], config_path=cfg, stdout_path=workdir / "edge.stdout",
                 stderr_path=workdir / "edge.stderr")
     with open(edge.stdout_path, "wb") as out, open(edge.stderr_path, "wb") as err:
         edge.proc = subprocess.Popen([str(binary), "run", "--config", str(cfg)], stdout=out,
                                      stderr=err, stdin=subprocess.DEVNULL, cwd=workdir)
-    ok = wait_port(plain_port, startup_timeout, edge.proc) and wait_port(tls_port, startup_timeout, edge.proc)
+    ok = wait_port(plain_port, startup_timeout, edge.proc) and (
+        tls_port == 0 or wait_port(tls_port, startup_timeout, edge.proc))
     if not ok:
         problems = edge.stop()
         pytest.fail(f"mcp-edge did not start listening on {plain_port}/{tls_port} within "
-                    f"{startup_timeout} s\nconfig:\n{text}\n" + "\n".join(problems))
+                    f"{startup_timeout} s\nconfig:\n{config_text}\n" + "\n".join(problems))
     return edge
