@@ -101,25 +101,29 @@ public final class AESGCM {
         let start = out.count
         out.append(contentsOf: repeatElement(0, count: count))
         let ctx = openContext
-        let authentic = sealed.withUnsafeBufferPointer { sealed -> Bool in
-            out.withUnsafeMutableBufferPointer { buffer -> Bool in
-                let nonce = sealed.baseAddress!
-                let ciphertext = nonce + Self.nonceByteCount
-                let plaintext = buffer.baseAddress! + start
-                guard EVP_DecryptInit_ex2(ctx, nil, nil, nonce, nil) == 1 else { return false }
-                var written: Int32 = 0
-                if !aad.isEmpty {
-                    let status = aad.withUnsafeBufferPointer { EVP_DecryptUpdate(ctx, nil, &written, $0.baseAddress, Int32($0.count)) }
-                    guard status == 1 else { return false }
+        // GCM's final step writes nothing, but wants a pointer; an empty `out` may have none.
+        var spare: UInt8 = 0
+        let authentic = withUnsafeMutablePointer(to: &spare) { spare in
+            sealed.withUnsafeBufferPointer { sealed -> Bool in
+                out.withUnsafeMutableBufferPointer { buffer -> Bool in
+                    let nonce = sealed.baseAddress!
+                    let ciphertext = nonce + Self.nonceByteCount
+                    let plaintext = buffer.baseAddress.map { $0 + start } ?? spare
+                    guard EVP_DecryptInit_ex2(ctx, nil, nil, nonce, nil) == 1 else { return false }
+                    var written: Int32 = 0
+                    if !aad.isEmpty {
+                        let status = aad.withUnsafeBufferPointer { EVP_DecryptUpdate(ctx, nil, &written, $0.baseAddress, Int32($0.count)) }
+                        guard status == 1 else { return false }
+                    }
+                    if count > 0 {
+                        guard EVP_DecryptUpdate(ctx, plaintext, &written, ciphertext, Int32(count)) == 1,
+                              Int(written) == count else { return false }
+                    }
+                    // OpenSSL only reads the expected tag; the parameter is not const in its header.
+                    let tag = UnsafeMutableRawPointer(mutating: ciphertext + count)
+                    guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagByteCount), tag) == 1 else { return false }
+                    return EVP_DecryptFinal_ex(ctx, plaintext + count, &written) == 1
                 }
-                if count > 0 {
-                    guard EVP_DecryptUpdate(ctx, plaintext, &written, ciphertext, Int32(count)) == 1,
-                          Int(written) == count else { return false }
-                }
-                // OpenSSL only reads the expected tag; the parameter is not const in its header.
-                let tag = UnsafeMutableRawPointer(mutating: ciphertext + count)
-                guard EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, Int32(Self.tagByteCount), tag) == 1 else { return false }
-                return EVP_DecryptFinal_ex(ctx, plaintext + count, &written) == 1
             }
         }
         if !authentic {

@@ -14,29 +14,33 @@ enum Base64URL {
         return out
     }
 
-    /// Appends the text of `bytes` to `out`.
+    /// Appends the text of `bytes` to `out`. The output is sized first and written by index
+    /// (appending character by character took half the time of sealing a session).
     static func encode(_ bytes: ArraySlice<UInt8>, appendingTo out: inout [UInt8]) {
-        out.reserveCapacity(out.count + encodedCount(bytes.count))
+        let alphabet = Self.alphabet
+        var o = out.count
+        out.append(contentsOf: repeatElement(0, count: encodedCount(bytes.count)))
         var i = bytes.startIndex
         let end = bytes.endIndex
         while end - i >= 3 {
-            let group = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2])
-            out.append(symbol(group >> 18))
-            out.append(symbol(group >> 12))
-            out.append(symbol(group >> 6))
-            out.append(symbol(group))
+            let group = Int(bytes[i]) << 16 | Int(bytes[i + 1]) << 8 | Int(bytes[i + 2])
+            out[o] = alphabet[group >> 18]
+            out[o + 1] = alphabet[group >> 12 & 0x3F]
+            out[o + 2] = alphabet[group >> 6 & 0x3F]
+            out[o + 3] = alphabet[group & 0x3F]
             i += 3
+            o += 4
         }
         switch end - i {
         case 2:
-            let group = UInt32(bytes[i]) << 16 | UInt32(bytes[i + 1]) << 8
-            out.append(symbol(group >> 18))
-            out.append(symbol(group >> 12))
-            out.append(symbol(group >> 6))
+            let group = Int(bytes[i]) << 16 | Int(bytes[i + 1]) << 8
+            out[o] = alphabet[group >> 18]
+            out[o + 1] = alphabet[group >> 12 & 0x3F]
+            out[o + 2] = alphabet[group >> 6 & 0x3F]
         case 1:
-            let group = UInt32(bytes[i]) << 16
-            out.append(symbol(group >> 18))
-            out.append(symbol(group >> 12))
+            let group = Int(bytes[i]) << 16
+            out[o] = alphabet[group >> 18]
+            out[o + 1] = alphabet[group >> 12 & 0x3F]
         default:
             break
         }
@@ -54,58 +58,51 @@ enum Base64URL {
     static func decode(_ text: ArraySlice<UInt8>, appendingTo out: inout [UInt8]) -> Bool {
         let remainder = text.count % 4
         if remainder == 1 { return false }
+        let values = Self.values
         let start = out.count
-        out.reserveCapacity(start + text.count / 4 * 3 + 2)
+        var o = start
+        out.append(contentsOf: repeatElement(0, count: text.count / 4 * 3 + (remainder == 0 ? 0 : remainder - 1)))
         var i = text.startIndex
         let fullEnd = text.endIndex - remainder
+        var invalid: UInt8 = 0
         while i < fullEnd {
-            let a = value(text[i]), b = value(text[i + 1]), c = value(text[i + 2]), d = value(text[i + 3])
-            if (a | b | c | d) & 0xC0 != 0 { out.removeSubrange(start...); return false }
-            let group = UInt32(a) << 18 | UInt32(b) << 12 | UInt32(c) << 6 | UInt32(d)
-            out.append(UInt8(truncatingIfNeeded: group >> 16))
-            out.append(UInt8(truncatingIfNeeded: group >> 8))
-            out.append(UInt8(truncatingIfNeeded: group))
+            let a = values[Int(text[i])], b = values[Int(text[i + 1])], c = values[Int(text[i + 2])], d = values[Int(text[i + 3])]
+            invalid |= a | b | c | d
+            let group = Int(a) << 18 | Int(b) << 12 | Int(c) << 6 | Int(d)
+            out[o] = UInt8(truncatingIfNeeded: group >> 16)
+            out[o + 1] = UInt8(truncatingIfNeeded: group >> 8)
+            out[o + 2] = UInt8(truncatingIfNeeded: group)
             i += 4
+            o += 3
         }
         switch remainder {
         case 2:
-            let a = value(text[i]), b = value(text[i + 1])
-            if (a | b) & 0xC0 != 0 || b & 0x0F != 0 { out.removeSubrange(start...); return false }
-            out.append(a << 2 | b >> 4)
+            let a = values[Int(text[i])], b = values[Int(text[i + 1])]
+            invalid |= a | b | (b & 0x0F == 0 ? 0 : 0x80)
+            out[o] = a << 2 | b >> 4
         case 3:
-            let a = value(text[i]), b = value(text[i + 1]), c = value(text[i + 2])
-            if (a | b | c) & 0xC0 != 0 || c & 0x03 != 0 { out.removeSubrange(start...); return false }
-            out.append(a << 2 | b >> 4)
-            out.append(b << 4 | c >> 2)
+            let a = values[Int(text[i])], b = values[Int(text[i + 1])], c = values[Int(text[i + 2])]
+            invalid |= a | b | c | (c & 0x03 == 0 ? 0 : 0x80)
+            out[o] = a << 2 | b >> 4
+            out[o + 1] = b << 4 | c >> 2
         default:
             break
+        }
+        // Checked once at the end: values outside the alphabet have the high bits set.
+        if invalid & 0xC0 != 0 {
+            out.removeSubrange(start...)
+            return false
         }
         return true
     }
 
-    /// The character for the low six bits of `sextet`.
-    @inline(__always)
-    private static func symbol(_ sextet: UInt32) -> UInt8 {
-        let v = UInt8(truncatingIfNeeded: sextet & 0x3F)
-        switch v {
-        case 0..<26: return v &+ 0x41          // A-Z
-        case 26..<52: return v &+ (0x61 - 26)  // a-z
-        case 52..<62: return v &- (52 - 0x30)  // 0-9
-        case 62: return 0x2D                   // -
-        default: return 0x5F                   // _
-        }
-    }
+    /// The 64 characters, by value.
+    private static let alphabet: [UInt8] = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
 
-    /// The six bits a character stands for, or 0xFF when it is not in the alphabet.
-    @inline(__always)
-    private static func value(_ character: UInt8) -> UInt8 {
-        switch character {
-        case 0x41...0x5A: return character &- 0x41
-        case 0x61...0x7A: return character &- (0x61 - 26)
-        case 0x30...0x39: return character &+ (52 - 0x30)
-        case 0x2D: return 62
-        case 0x5F: return 63
-        default: return 0xFF
-        }
-    }
+    /// The value of each byte as a character, 0xFF for bytes outside the alphabet.
+    private static let values: [UInt8] = {
+        var table = [UInt8](repeating: 0xFF, count: 256)
+        for (value, character) in alphabet.enumerated() { table[Int(character)] = UInt8(value) }
+        return table
+    }()
 }
