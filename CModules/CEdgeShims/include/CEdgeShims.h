@@ -1,5 +1,6 @@
 // What Swift cannot import on its own: the epoll/eventfd/timerfd headers that Glibc's module
-// leaves out, and OpenSSL's function-like macros. Nothing here holds state.
+// leaves out, child-process spawning (spawn.c), and OpenSSL's function-like macros. Nothing
+// here holds state.
 #ifndef CEDGE_SHIMS_H
 #define CEDGE_SHIMS_H
 
@@ -36,6 +37,34 @@ size_t cedge_malloc_in_use(void);
 int cedge_accept4(int fd, struct sockaddr *addr, socklen_t *len, int flags);
 /// pthread_setname_np, also GNU-only.
 int cedge_set_thread_name(const char *name);
+
+// Child processes (spawn.c).
+#include <sys/types.h>
+/// The step of `cedge_spawn` that failed.
+enum {
+    CEDGE_SPAWN_PIPE = 1,
+    CEDGE_SPAWN_FORK = 2,
+    CEDGE_SPAWN_SETUP = 3,
+    CEDGE_SPAWN_CHDIR = 4,
+    CEDGE_SPAWN_EXEC = 5,
+};
+/// Starts `file` (searched in `search_path` when it has no slash; NULL: a default PATH) with
+/// `argv` and exactly `envp`, in `cwd` (NULL: ours), its stdin/stdout/stderr connected to pipes.
+/// The child gets default signal dispositions and an empty signal mask, its own process group,
+/// PR_SET_PDEATHSIG = SIGKILL (tied to the calling thread), and no descriptor above 2.
+/// On success returns the pid and stores our ends (stdin's write end, stdout's and stderr's read
+/// ends; non-blocking, close-on-exec) in `parent_ends`; the exec has happened by then. On
+/// failure returns -1 with the step (CEDGE_SPAWN_*) and its errno; nothing is left open or
+/// unreaped.
+pid_t cedge_spawn(const char *file, char *const argv[], char *const envp[], const char *search_path,
+                  const char *cwd, int parent_ends[3], int *failed_step, int *failed_errno);
+/// pidfd_open(2) (Linux 5.3): a close-on-exec descriptor that polls readable once `pid` exits.
+/// -1 with errno (ENOSYS on older kernels).
+int cedge_pidfd_open(pid_t pid);
+/// Whether our child `pid` has exited, without blocking: 0 still running; 1 exited with
+/// `*status` as its exit code; 2 killed by signal `*status`; -1 with errno (ECHILD: not ours, or
+/// already reaped). With `reap` 0 the child is left a zombie (its pid stays reserved).
+int cedge_child_state(pid_t pid, int reap, int *status);
 
 // OpenSSL macros.
 long cedge_SSL_CTX_set_mode(SSL_CTX *ctx, long mode);
