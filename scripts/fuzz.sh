@@ -14,7 +14,7 @@ cd "$ROOT"
 SWIFT=${SWIFT:-swift}
 FUZZ_SECONDS=${FUZZ_SECONDS:-180}
 FUZZ_CONFIG=${FUZZ_CONFIG:-release}
-FUZZ_TARGETS=${FUZZ_TARGETS:-"http1-request http1-response chunked jsonrpc yaml-config http2-server"}
+FUZZ_TARGETS=${FUZZ_TARGETS:-"http1-request http1-response chunked jsonrpc yaml-config http2-server sse"}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 SCRATCH=.build-fuzz
 
@@ -26,6 +26,7 @@ product() {
         jsonrpc) echo FuzzJSONRPC ;;
         yaml-config) echo FuzzYAMLConfig ;;
         http2-server) echo FuzzHTTP2Server ;;
+        sse) echo FuzzSSE ;;
         *) echo "unknown fuzz target $1" >&2; exit 2 ;;
     esac
 }

@@ -8,6 +8,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case jsonrpc = "jsonrpc"
     case yamlConfig = "yaml-config"
     case http2Server = "http2-server"
+    case sse = "sse"
 
     /// Runs one input. Returns normally for every input a parser handles correctly (rejected
     /// input included); traps on a crash or a broken invariant.
@@ -19,6 +20,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .jsonrpc: JSONRPCFuzz.run(data)
         case .yamlConfig: YAMLConfigFuzz.run(data)
         case .http2Server: HTTP2ServerFuzz.run(data)
+        case .sse: SSEFuzz.run(data)
         }
     }
 
