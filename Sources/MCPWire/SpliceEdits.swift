@@ -8,6 +8,11 @@ public struct SpliceEdits {
     public struct Edit {
         public var range: Range<Int>
         public var replacement: ArraySlice<UInt8>
+
+        public init(range: Range<Int>, replacement: ArraySlice<UInt8>) {
+            self.range = range
+            self.replacement = replacement
+        }
     }
 
     /// How many edits one value holds.

@@ -81,8 +81,7 @@ let toolsListBytes: [UInt8] = {
     for k in 0..<16 {
         tools.append(#"{"name":"tool_\#(k)_search_records","title":"Search records (\#(k))","#
             + #""description":"Searches the record store for entries matching a query. Supports field filters, "#
-            + #"sorting and pagination; returns at most `limit` records with their ids, titles and a short summary.
-"#
+            + #"sorting and pagination; returns at most `limit` records with their ids, titles and a short summary.\n"#
             + #"Use `cursor` from a previous call to continue.","#
             + #""inputSchema":{"type":"object","properties":{"query":{"type":"string","description":"Free-text query"},"#
             + #""limit":{"type":"integer","minimum":1,"maximum":100,"default":20},"#
