@@ -9,7 +9,7 @@ let optimised: [SwiftSetting] = [
 ]
 
 /// One libFuzzer executable per name, in Fuzz/<name>/ (see the Makefile's fuzz target).
-let fuzzers = ["HTTP1Request", "HTTP1Response", "Chunked", "JSONRPC", "YAMLConfig", "HTTP2Server", "SessionOpen"]
+let fuzzers = ["HTTP1Request", "HTTP1Response", "Chunked", "JSONRPC", "YAMLConfig", "HTTP2Server", "SessionOpen", "SSE"]
 
 let package = Package(
     name: "mcp-edge",

@@ -59,6 +59,45 @@ write("jsonrpc", {
     "number-id": ctl(b'{\n\t"id" : -12.5e+3 ,"jsonrpc":"2.0"}', 1),
     "null-id": ctl(b'{"id":null}'),
     "batch": ctl(b'[{"jsonrpc":"2.0","id":1}]', 2),
+    # MCP messages for MessageScanner (the control byte is the slice offset, mod 8).
+    "initialize": ctl(b'{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"protocolVersion":"2025-06-18",'
+                      b'"capabilities":{"roots":{"listChanged":true},"sampling":{},"elicitation":{}},'
+                      b'"clientInfo":{"name":"claude-code","version":"2.1.14"}}}'),
+    "tools-call-meta": ctl(b'{"jsonrpc":"2.0","id":"req-42","method":"tools/call","params":{"name":"github__search_issues",'
+                           b'"arguments":{"query":"is:open label:\\"bug\\"","page":{"size":50,"cursor":null},"name":"shadow"},'
+                           b'"_meta":{"progressToken":"p-7f3a","io.modelcontextprotocol/protocolVersion":"2026-07-28",'
+                           b'"io.modelcontextprotocol/clientCapabilities":{"sampling":{},"elicitation":{"url":{}}},'
+                           b'"io.modelcontextprotocol/clientInfo":{"name":"py","version":"2.0"},'
+                           b'"io.modelcontextprotocol/logLevel":"info"}}}', 5),
+    "tools-list-result": ctl(b'{"jsonrpc":"2.0","id":7,"result":{"tools":[{"name":"search","title":"Search",'
+                             b'"description":"Searches the index.\\nReturns matches.","inputSchema":{"type":"object",'
+                             b'"properties":{"q":{"type":"string","x-mcp-header":"Query"},"limit":{"type":"integer",'
+                             b'"minimum":1,"maximum":100}},"required":["q"]},"annotations":{"readOnlyHint":true}},'
+                             b'{"name":"fetch","description":"Fetches a URL \\u00e9\\ud83d\\ude00","inputSchema":{"type":"object"}}],'
+                             b'"nextCursor":"eyJvIjoxMDB9"}}', 2),
+    "progress": ctl(b'{"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p-7f3a","progress":50,'
+                    b'"total":100,"message":"half way"}}', 1),
+    "cancelled": ctl(b'{"jsonrpc":"2.0","method":"notifications/cancelled","params":{"requestId":"req-42",'
+                     b'"reason":"user pressed stop"}}', 3),
+    "error-null-id": ctl(b'{"jsonrpc":"2.0","id":null,"error":{"code":-32700,"message":"Parse error","data":{"offset":12}}}'),
+    "resources-read": ctl(b' {"jsonrpc":"2.0", "id":-1.5e3, "method":"resources/read", '
+                          b'"params":{"uri":"file:///tmp/a%20b.txt","_meta":{}}}\n', 4),
+    "input-responses": ctl(b'{"jsonrpc":"2.0","id":9,"method":"tools/call","params":{"name":"deploy","arguments":{},'
+                           b'"inputResponses":{"confirm":{"action":"accept","content":{"ok":true}}},"requestState":"c3RhdGU="}}', 6),
+    "escaped-keys-duplicate": ctl(b'{"jsonrpc":"2.0","id":1,"method":"tools/call","params":{"name":"a","n\\u0061me":"b"}}'),
+    "list-cursor": ctl(b'{"method":"tools/list","params":{"cursor":"Y3Vyc29y"},"id":"z","jsonrpc":"2.0"}', 7),
+})
+
+write("sse", {
+    "mcp-response-stream": ctl(b': connected\n\nid: s1-0\ndata:\n\nevent: message\nid: s1-1\n'
+                               b'data: {"jsonrpc":"2.0","method":"notifications/progress","params":{"progressToken":"p","progress":1}}\n\n'
+                               b'id: s1-2\ndata: {"jsonrpc":"2.0","id":1,"result":{"content":[{"type":"text","text":"ok"}]}}\n\n', 0x11),
+    "legacy-endpoint": ctl(b'event: endpoint\r\ndata: /messages?sessionId=5f0c3c1e\r\n\r\n: ping\r\n\r\n'
+                           b'event: message\r\ndata: {"jsonrpc":"2.0","id":0,"result":{}}\r\n\r\n', 0x20),
+    "bom-cr-retry": ctl(b'\xef\xbb\xbfretry: 3000\rdata: line one\rdata: line two\r\rid\rdata\r\r', 5),
+    "multi-line-and-fields": ctl(b'data:first\ndata: second\ndata\ndata:  spaced\nunknown: x\nid: a\x00b\nretry: 12a\n\n'
+                                 b'data: unfinished', 0x40),
+    "long-data": ctl(b'data: ' + b'x' * 200 + b'\n\ndata: short\n\n'),
 })
 
 CONFIG = b"""workers: 2

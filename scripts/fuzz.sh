@@ -14,7 +14,7 @@ cd "$ROOT"
 SWIFT=${SWIFT:-swift}
 FUZZ_SECONDS=${FUZZ_SECONDS:-180}
 FUZZ_CONFIG=${FUZZ_CONFIG:-release}
-FUZZ_TARGETS=${FUZZ_TARGETS:-"http1-request http1-response chunked jsonrpc yaml-config http2-server session-open"}
+FUZZ_TARGETS=${FUZZ_TARGETS:-"http1-request http1-response chunked jsonrpc yaml-config http2-server session-open sse"}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 SCRATCH=.build-fuzz
 
@@ -27,6 +27,7 @@ product() {
         yaml-config) echo FuzzYAMLConfig ;;
         http2-server) echo FuzzHTTP2Server ;;
         session-open) echo FuzzSessionOpen ;;
+        sse) echo FuzzSSE ;;
         *) echo "unknown fuzz target $1" >&2; exit 2 ;;
     esac
 }

@@ -9,6 +9,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case yamlConfig = "yaml-config"
     case http2Server = "http2-server"
     case sessionOpen = "session-open"
+    case sse = "sse"
 
     /// Runs one input. Returns normally for every input a parser handles correctly (rejected
     /// input included); traps on a crash or a broken invariant.
@@ -21,6 +22,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .yamlConfig: YAMLConfigFuzz.run(data)
         case .http2Server: HTTP2ServerFuzz.run(data)
         case .sessionOpen: SessionOpenFuzz.run(data)
+        case .sse: SSEFuzz.run(data)
         }
     }
 

@@ -1,14 +1,16 @@
 import MCPWire
 
 /// Every public entry point of MCPWire on arbitrary bytes: the id scanner (on a slice that
-/// does not start at index 0, as bodies in a connection buffer do), `looksLikeObject`, and an
-/// error body built from the id found, which must be JSON whose own id is the same bytes.
+/// does not start at index 0, as bodies in a connection buffer do), `looksLikeObject`, an
+/// error body built from the id found, which must be JSON whose own id is the same bytes, and
+/// `MessageScanner.scan` against `JSONValue.parse` (`MessageScanFuzz`).
 enum JSONRPCFuzz {
     static func run(_ data: [UInt8]) {
         // The first byte is the slice offset: a body rarely starts at the buffer's index 0.
         let offset = Int(data.first ?? 0) % 8
         let padded = [UInt8](repeating: 0x7B, count: offset) + data.dropFirst()
         let body = padded[offset...]
+        MessageScanFuzz.run(body)
         let id = JSONRPCScanner.topLevelID(in: body)
         let rebased = JSONRPCScanner.topLevelID(in: Array(body)[...])
         expect(id.map { ($0.lowerBound - offset)..<($0.upperBound - offset) } == rebased,

@@ -1,5 +1,7 @@
 /// Finds fields of a JSON-RPC message in raw bytes without building a tree: enough for the
-/// data plane to answer an error with the client's own `id`, byte for byte.
+/// data plane to answer an error with the client's own `id`, byte for byte. It reads only up
+/// to the id, so it also finds the id of a body that is malformed further on (to answer
+/// -32700 with it); `MessageScanner` validates a whole message and locates every field.
 public enum JSONRPCScanner {
     /// The byte range of the top-level `"id"` value (a string with its quotes, or a number),
     /// or nil when the bytes are not a JSON object with an id before they end.

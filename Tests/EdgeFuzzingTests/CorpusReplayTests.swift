@@ -1,4 +1,5 @@
 import EdgeConfig
+import MCPWire
 @testable import EdgeFuzzing
 import Foundation
 import XCTest
@@ -17,6 +18,7 @@ final class CorpusReplayTests: XCTestCase {
     func testYAMLConfigCorpus() throws { try replay(.yamlConfig) }
     func testHTTP2ServerCorpus() throws { try replay(.http2Server) }
     func testSessionOpenCorpus() throws { try replay(.sessionOpen) }
+    func testSSECorpus() throws { try replay(.sse) }
 
     func testEveryCorpusDirectoryBelongsToATarget() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path)
@@ -49,6 +51,22 @@ final class SeedCoverageTests: XCTestCase {
         FuzzTarget.yamlConfig.run([0]) // creates the certificate files the seed names
         let result = ConfigLoader.parse(bytes: Array(seed.dropFirst()), sourceName: "full", baseDirectory: "/tmp/mcp-edge-fuzz-config")
         if case .failure(let errors) = result { XCTFail("\(errors)") }
+    }
+
+    func testJSONRPCSeedsAreMessagesTheScannerAccepts() throws {
+        let directory = CorpusReplayTests.corpus.appendingPathComponent("jsonrpc/seeds")
+        for name in ["initialize", "tools-call-meta", "tools-list-result", "progress", "cancelled", "error-null-id",
+                     "resources-read", "input-responses", "list-cursor"] {
+            let seed = Array(try Data(contentsOf: directory.appendingPathComponent(name)))
+            let offset = Int(seed[0]) % 8
+            let body = ([UInt8](repeating: 0x7B, count: offset) + seed.dropFirst())[offset...]
+            guard case .success = MessageScanner.scan(body) else { return XCTFail(name) }
+        }
+    }
+
+    func testSSESeedsDispatchEvents() throws {
+        let seed = Array(try Data(contentsOf: CorpusReplayTests.corpus.appendingPathComponent("sse/seeds/mcp-response-stream")))
+        XCTAssertEqual(SSEFuzz.parse([seed.dropFirst()], limit: 1024).events.count, 3)
     }
 
     func testHTTP2SeedsDeliverRequestHeads() throws {

@@ -1,5 +1,6 @@
 // Micro-benchmarks of mcp-edge's per-request hot path: HTTP/1.1 head parsing both ways,
-// chunked body decoding, the JSON-RPC id scan and the upstream request head serializer.
+// chunked body decoding, the JSON-RPC id scan, the one-pass message scanner and the
+// upstream request head serializer.
 // Each benchmark sets up its reusable state (parser, head, buffer) outside the measured
 // region, warms it once, then repeats the operation `scaledIterations` times, so the reported
 // malloc count is the steady state per operation (expected: 0).
@@ -58,6 +59,44 @@ let toolsCallBytes: [UInt8] = {
     precondition(padding >= 0)
     return Array((prefix + String(repeating: "a", count: padding) + suffix).utf8)
 }()
+
+/// A `tools/call` as a modern (2026-07-28) client sends it: name, arguments, and the `_meta`
+/// keys every request carries. About 1.2 KB.
+let modernToolsCallBytes: [UInt8] = Array((
+    #"{"jsonrpc":"2.0","id":"req-000042","method":"tools/call","params":{"name":"github__search_issues","#
+    + #""arguments":{"repository":"modelcontextprotocol/swift-sdk","query":"is:open label:\"bug\" sort:updated","#
+    + #""filters":{"labels":["bug","needs-triage"],"assignee":null,"state":"open","since":"2026-01-01T00:00:00Z"},"#
+    + #""page":{"size":50,"cursor":"eyJvZmZzZXQiOjEwMH0="},"fields":["number","title","state","labels","assignees","#
+    + #""comments","created_at","updated_at"],"note":"Summarise the open bugs that mention transports, sessions or "#
+    + #"the streamable HTTP client, newest first, and say which ones look like duplicates of each other."},"#
+    + #""_meta":{"progressToken":"p-7f3a","io.modelcontextprotocol/protocolVersion":"2026-07-28","#
+    + #""io.modelcontextprotocol/clientCapabilities":{"sampling":{},"elicitation":{"form":{},"url":{}},"roots":{"listChanged":true}},"#
+    + #""io.modelcontextprotocol/clientInfo":{"name":"claude-code","title":"Claude Code","version":"2.1.14"},"#
+    + #""io.modelcontextprotocol/logLevel":"info","traceparent":"00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01"}}}"#
+).utf8)
+
+/// A `tools/list` result of about 10 KB: 16 tools with descriptions and input schemas.
+let toolsListBytes: [UInt8] = {
+    var tools: [String] = []
+    for k in 0..<16 {
+        tools.append(#"{"name":"tool_\#(k)_search_records","title":"Search records (\#(k))","#
+            + #""description":"Searches the record store for entries matching a query. Supports field filters, "#
+            + #"sorting and pagination; returns at most `limit` records with their ids, titles and a short summary.\n"#
+            + #"Use `cursor` from a previous call to continue.","#
+            + #""inputSchema":{"type":"object","properties":{"query":{"type":"string","description":"Free-text query"},"#
+            + #""limit":{"type":"integer","minimum":1,"maximum":100,"default":20},"#
+            + #""cursor":{"type":"string"},"fields":{"type":"array","items":{"type":"string"}}},"required":["query"]},"#
+            + #""annotations":{"readOnlyHint":true,"openWorldHint":false}}"#)
+    }
+    let text = #"{"jsonrpc":"2.0","id":7,"result":{"tools":["# + tools.joined(separator: ",")
+        + #"],"nextCursor":"eyJiYWNrZW5kIjoiZ2l0aHViIiwib2Zmc2V0IjoxNn0="}}"#
+    return Array(text.utf8)
+}()
+
+func expectScans(_ bytes: [UInt8], _ what: String) -> MessageFields {
+    guard case .success(let fields) = MessageScanner.scan(bytes[...]) else { fatalError("\(what) does not scan") }
+    return fields
+}
 
 func bufferHolding(_ bytes: [UInt8], capacity: Int = 16384) -> ByteBuffer {
     var buffer = ByteBuffer(capacity: Swift.max(capacity, bytes.count))
@@ -152,6 +191,29 @@ let benchmarks: @Sendable () -> Void = {
         benchmark.startMeasurement()
         for _ in benchmark.scaledIterations {
             blackHole(JSONRPCScanner.topLevelID(in: bytes[...]))
+        }
+    }
+
+    // The one-pass scanner: validation of the whole message plus the field ranges. Throughput
+    // in bytes is the input size times the operations per second.
+    for (label, bytes) in [("tools/call", toolsCallBytes), ("tools/call with _meta", modernToolsCallBytes),
+                           ("tools/list result", toolsListBytes)] {
+        Benchmark("Scan: MessageScanner.scan \(label) (\(bytes.count) B)") { benchmark in
+            let fields = expectScans(bytes, label)
+            precondition(fields.id != nil)
+            benchmark.startMeasurement()
+            for _ in benchmark.scaledIterations {
+                blackHole(MessageScanner.scan(bytes[...]))
+            }
+        }
+    }
+
+    // For scale: the tree parser the gateway uses for the few messages it builds.
+    Benchmark("Scan baseline: JSONValue.parse tools/list result (\(toolsListBytes.count) B)") { benchmark in
+        precondition(JSONValue.parse(toolsListBytes[...]) != nil)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(JSONValue.parse(toolsListBytes[...]))
         }
     }
 
