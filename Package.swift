@@ -54,7 +54,7 @@ let package = Package(
         .target(name: "EdgeConfig", dependencies: ["CYAML"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "EdgeGateway",
-                dependencies: ["EdgeIO", "EdgeTLS", "EdgeHTTP", "MCPWire", "MCPGateway", "EdgeConfig"],
+                dependencies: ["EdgeIO", "EdgeTLS", "EdgeHTTP", "MCPWire", "EdgeCrypto", "MCPGateway", "EdgeConfig"],
                 swiftSettings: optimised),
         .executableTarget(name: "mcp-edge",
                           dependencies: ["EdgeGateway", "EdgeConfig",

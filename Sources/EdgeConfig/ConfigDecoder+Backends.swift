@@ -26,8 +26,8 @@ extension ConfigDecoder {
                 issues.add("server name \"\(name)\" may use only letters, digits, \"-\" and \"_\" (it prefixes tool names in gateways)",
                            at: nameNode.mark, serverPath)
             }
-            if let backend = decodeBackend(value, serverPath) {
-                table.servers.append(EdgeConfiguration.Server(name: name, backend: backend))
+            if let server = decodeServer(name, value, serverPath) {
+                table.servers.append(server)
             }
         }
         return table
@@ -47,8 +47,33 @@ extension ConfigDecoder {
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
-    private func decodeBackend(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Backend? {
-        guard let reader = mapping(node, path, allowed: ["url", "command"]) else { return nil }
+    static let serverKeys = ["url", "command", "env", "cwd", "per_session", "tls"]
+
+    private func decodeServer(_ name: String, _ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Server? {
+        guard let reader = mapping(node, path, allowed: Self.serverKeys) else { return nil }
+        guard let backend = decodeBackend(reader, node, path) else { return nil }
+        let isStdio: Bool
+        if case .stdio = backend { isStdio = true } else { isStdio = false }
+        for key in ["env", "cwd", "per_session"] where !isStdio && reader.has(key) {
+            issues.add("\(key) applies to stdio servers (command:) only", at: reader[key]?.mark, path.key(key))
+        }
+        if case .http(let url) = backend, url.scheme == .http, let tls = reader["tls"] {
+            issues.add("tls applies to https:// servers only", at: tls.mark, path.key("tls"))
+        }
+        if isStdio, let tls = reader["tls"] {
+            issues.add("tls applies to https:// servers only", at: tls.mark, path.key("tls"))
+        }
+        let environment = reader["env"].flatMap { decodeEnvironment($0, path.key("env")) } ?? []
+        let cwd = reader["cwd"].flatMap { directory($0, path.key("cwd")) }
+        let perSession = reader["per_session"].flatMap { boolean($0, path.key("per_session")) } ?? false
+        let tls = reader["tls"].flatMap { decodeUpstreamTLS($0, path.key("tls")) } ?? EdgeConfiguration.UpstreamTLS()
+        return EdgeConfiguration.Server(
+            name: name, backend: backend,
+            process: EdgeConfiguration.ProcessOptions(environment: environment, workingDirectory: cwd, perSession: perSession),
+            tls: tls)
+    }
+
+    private func decodeBackend(_ reader: MappingReader, _ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Backend? {
         switch (reader["url"], reader["command"]) {
         case (.some, .some):
             issues.add("has both url and command; keep exactly one: url for an HTTP server, command for a stdio server",
@@ -78,6 +103,47 @@ extension ConfigDecoder {
         }
     }
 
+    private func decodeEnvironment(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.EnvironmentVariable]? {
+        guard case .mapping(let pairs) = node else {
+            issues.add("expected a mapping of variable names to values, like {TZ: UTC}; found \(node.kindDescription)", at: node.mark, path)
+            return nil
+        }
+        var variables: [EdgeConfiguration.EnvironmentVariable] = []
+        for (key, value) in pairs {
+            guard case .scalar(let name) = key, !name.string.isEmpty,
+                  name.string.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }),
+                  !(name.string.first?.isNumber ?? true) else {
+                issues.add("environment variable names use letters, digits and \"_\" and do not start with a digit; found \(key.kindDescription)",
+                           at: key.mark, path)
+                continue
+            }
+            guard case .scalar(let text) = value, !value.isNull else {
+                issues.add("expected a text value (quote numbers if needed); found \(value.kindDescription)", at: value.mark, path.key(name.string))
+                continue
+            }
+            variables.append(EdgeConfiguration.EnvironmentVariable(name: name.string, value: text.string))
+        }
+        return variables
+    }
+
+    private func directory(_ node: YAMLNode, _ path: KeyPath) -> String? {
+        guard let written = string(node, path, example: "/srv/mcp") else { return nil }
+        let resolved = resolvePath(written)
+        guard case .directory = LocalFiles.kind(of: resolved) else {
+            issues.add("directory \(resolved) does not exist", at: node.mark, path)
+            return nil
+        }
+        return resolved
+    }
+
+    private func decodeUpstreamTLS(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.UpstreamTLS? {
+        guard let reader = mapping(node, path, allowed: ["ca", "verify", "server_name"]) else { return nil }
+        let ca = reader["ca"].flatMap { readableFile($0, path.key("ca"), what: "CA bundle") }
+        let verify = reader["verify"].flatMap { boolean($0, path.key("verify")) } ?? true
+        let serverName = reader["server_name"].flatMap { string($0, path.key("server_name"), example: "mcp.example.com") }
+        return EdgeConfiguration.UpstreamTLS(caFile: ca, verify: verify, serverName: serverName)
+    }
+
     // MARK: Routes
 
     func decodeRoutes(_ node: YAMLNode, _ path: KeyPath, servers: ServerTable) -> [EdgeConfiguration.Route] {
@@ -89,7 +155,7 @@ extension ConfigDecoder {
         var pathsSeen: [String: (index: Int, line: Int)] = [:]
         for (position, item) in items.enumerated() {
             let itemPath = path.index(position)
-            guard let reader = mapping(item, itemPath, allowed: ["path", "passthrough", "servers"]) else { continue }
+            guard let reader = mapping(item, itemPath, allowed: Self.routeKeys) else { continue }
             let routePath = required(reader, "path", example: "/mcp").flatMap { self.decodeRoutePath($0, itemPath.key("path")) }
             if let routePath, let pathNode = reader["path"] {
                 if let first = pathsSeen[routePath] {
@@ -100,8 +166,9 @@ extension ConfigDecoder {
                 }
             }
             let target = decodeTarget(reader, itemPath, servers: servers)
-            if let routePath, let target {
-                routes.append(EdgeConfiguration.Route(path: routePath, target: target))
+            let options = decodeGatewayOptions(reader, itemPath, target: target, servers: servers)
+            if let routePath, let target, let options {
+                routes.append(EdgeConfiguration.Route(path: routePath, target: target, gateway: options))
             }
         }
         return routes

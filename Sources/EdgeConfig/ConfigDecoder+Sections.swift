@@ -6,7 +6,8 @@ import Darwin
 
 /// The top of the schema: workers, listeners, admin, servers, routes.
 extension ConfigDecoder {
-    static let rootKeys = ["workers", "listeners", "admin", "servers", "routes", "limits", "timeouts", "http2"]
+    static let rootKeys = ["workers", "listeners", "admin", "servers", "routes", "limits", "timeouts", "http2",
+                           "session_secret", "previous_session_secrets"]
     static let maximumWorkers = 256
 
     func decodeRoot(_ node: YAMLNode?) -> EdgeConfiguration? {
@@ -27,6 +28,7 @@ extension ConfigDecoder {
             .map { decodeRoutes($0, .root.key("routes"), servers: servers) } ?? []
         let limits = root["limits"].flatMap { decodeLimits($0, .root.key("limits")) } ?? EdgeConfiguration.Limits()
         let timeouts = root["timeouts"].flatMap { decodeTimeouts($0, .root.key("timeouts")) } ?? EdgeConfiguration.Timeouts()
+        let sessionSecrets = decodeSessionSecrets(root)
         let http2 = root["http2"].flatMap { decodeHTTP2($0, .root.key("http2")) } ?? EdgeConfiguration.HTTP2Settings()
 
         if let admin, let clash = listeners.first(where: { $0.value.address == admin.value.address }) {
@@ -36,7 +38,7 @@ extension ConfigDecoder {
         guard issues.issues.isEmpty else { return nil }
         return EdgeConfiguration(workers: workers, listeners: listeners.map(\.value), admin: admin?.value,
                                  servers: servers.servers, routes: routes,
-                                 limits: limits, timeouts: timeouts, http2: http2)
+                                 limits: limits, timeouts: timeouts, http2: http2, sessionSecrets: sessionSecrets)
     }
 
     /// The number of online CPU cores (what `workers: auto` means), capped at the maximum.

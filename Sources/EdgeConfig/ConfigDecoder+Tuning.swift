@@ -20,6 +20,7 @@ extension ConfigDecoder {
         NumberKey(name: "max_idle_upstream_connections_per_server", range: 0...100_000, isByteSize: false),
         NumberKey(name: "max_upstream_connections_per_client", range: 1...100_000, isByteSize: false),
         NumberKey(name: "request_buffer_bytes", range: 0...(1 << 20), isByteSize: true),
+        NumberKey(name: "max_backend_response", range: 1024...(1 << 30), isByteSize: true),
     ]
 
     static let http2Keys = [
@@ -29,7 +30,8 @@ extension ConfigDecoder {
     ]
 
     static let timeoutKeys = ["tls_handshake", "request_head", "idle_keepalive", "upstream_connect",
-                              "upstream_first_byte", "request_body", "client_write_stall", "sse_idle", "drain"]
+                              "upstream_first_byte", "request_body", "client_write_stall", "sse_idle", "drain",
+                              "gateway_fanout", "gateway_session"]
 
     /// Timeouts must be positive (drain may be 0: stop at once) and at most a day, which catches
     /// milliseconds written as seconds.
@@ -55,7 +57,8 @@ extension ConfigDecoder {
                 ?? Swift.min(defaults.maxIdleUpstreamConnectionsPerServer, maxUpstream),
             maxUpstreamConnectionsPerClient: values["max_upstream_connections_per_client"]
                 ?? defaults.maxUpstreamConnectionsPerClient,
-            requestBufferBytes: values["request_buffer_bytes"] ?? defaults.requestBufferBytes)
+            requestBufferBytes: values["request_buffer_bytes"] ?? defaults.requestBufferBytes,
+            maxBackendResponse: values["max_backend_response"] ?? defaults.maxBackendResponse)
         if limits.maxIdleUpstreamConnectionsPerServer > limits.maxUpstreamConnectionsPerServer {
             let key = "max_idle_upstream_connections_per_server"
             issues.add("must not exceed max_upstream_connections_per_server (\(limits.maxUpstreamConnectionsPerServer)); got \(limits.maxIdleUpstreamConnectionsPerServer)",
@@ -90,7 +93,9 @@ extension ConfigDecoder {
             requestBody: values["request_body"] ?? defaults.requestBody,
             clientWriteStall: values["client_write_stall"] ?? defaults.clientWriteStall,
             sseIdle: values["sse_idle"] ?? defaults.sseIdle,
-            drain: values["drain"] ?? defaults.drain)
+            drain: values["drain"] ?? defaults.drain,
+            gatewayFanout: values["gateway_fanout"] ?? defaults.gatewayFanout,
+            gatewaySession: values["gateway_session"] ?? defaults.gatewaySession)
     }
 
     /// The keys present in `reader`, converted and range-checked; bad ones are reported and left out.

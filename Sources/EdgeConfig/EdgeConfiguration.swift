@@ -17,10 +17,13 @@ public struct EdgeConfiguration: Sendable, Hashable {
     public let limits: Limits
     public let timeouts: Timeouts
     public let http2: HTTP2Settings
+    /// What gateway session ids and cursors are sealed with: the first seals, all open (the
+    /// others are previous secrets, kept through a rotation). Empty: a random key per start.
+    public let sessionSecrets: [String]
 
     public init(workers: Int, listeners: [Listener], admin: Admin?, servers: [Server],
                 routes: [Route], limits: Limits = Limits(), timeouts: Timeouts = Timeouts(),
-                http2: HTTP2Settings = HTTP2Settings()) {
+                http2: HTTP2Settings = HTTP2Settings(), sessionSecrets: [String] = []) {
         self.workers = workers
         self.listeners = listeners
         self.admin = admin
@@ -32,6 +35,7 @@ public struct EdgeConfiguration: Sendable, Hashable {
         self.limits = limits
         self.timeouts = timeouts
         self.http2 = http2
+        self.sessionSecrets = sessionSecrets
     }
 
     /// The servers in file order.

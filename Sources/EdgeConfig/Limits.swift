@@ -25,6 +25,9 @@ extension EdgeConfiguration {
         /// Request bytes buffered before an upstream connection is taken: a smaller request
         /// takes one only once it is complete, so slow uploads hold no backend connection.
         public let requestBufferBytes: Int
+        /// A backend's answer to a gateway request (one JSON body or SSE event), in bytes.
+        /// Over → the request fails with a JSON-RPC error naming the backend.
+        public let maxBackendResponse: Int
 
         public init(maxHeadBytes: Int = 65_536,
                     maxHeaderCount: Int = 100,
@@ -35,7 +38,8 @@ extension EdgeConfiguration {
                     maxUpstreamConnectionsPerServer: Int = 256,
                     maxIdleUpstreamConnectionsPerServer: Int = 256,
                     maxUpstreamConnectionsPerClient: Int = 32,
-                    requestBufferBytes: Int = 65_536) {
+                    requestBufferBytes: Int = 65_536,
+                    maxBackendResponse: Int = 16_777_216) {
             self.maxHeadBytes = maxHeadBytes
             self.maxHeaderCount = maxHeaderCount
             self.maxBodyBytes = maxBodyBytes
@@ -46,6 +50,7 @@ extension EdgeConfiguration {
             self.maxIdleUpstreamConnectionsPerServer = maxIdleUpstreamConnectionsPerServer
             self.maxUpstreamConnectionsPerClient = maxUpstreamConnectionsPerClient
             self.requestBufferBytes = requestBufferBytes
+        self.maxBackendResponse = maxBackendResponse
         }
     }
 }

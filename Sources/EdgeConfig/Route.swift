@@ -4,10 +4,13 @@ extension EdgeConfiguration {
         /// Exact request path, starting with `/`.
         public let path: String
         public let target: Target
+        /// How a gateway route presents its servers (defaults for passthrough routes).
+        public let gateway: GatewayOptions
 
-        public init(path: String, target: Target) {
+        public init(path: String, target: Target, gateway: GatewayOptions = GatewayOptions()) {
             self.path = path
             self.target = target
+            self.gateway = gateway
         }
 
         /// Names of every server this route uses, in configuration order.
@@ -25,5 +28,50 @@ extension EdgeConfiguration {
         case passthrough(server: String)
         /// Several backends merged behind one MCP endpoint.
         case gateway(servers: [String])
+    }
+
+    /// What a gateway route shows its clients: how names are prefixed, which tools are
+    /// visible and under which names, and the route's own identity.
+    public struct GatewayOptions: Sendable, Hashable {
+        /// Between the server name and a tool or prompt name: `alpha__echo`.
+        public let toolSeparator: String
+        /// Exposed names longer than this are shortened with a hash suffix.
+        public let maxToolNameLength: Int
+        /// Globs over exposed names (`alpha__*`); empty allow = everything.
+        public let allowTools: [String]
+        public let denyTools: [String]
+        /// Exposed name (`alpha__echo`) → the name clients see instead (`echo`).
+        public let rename: [NamePair]
+        /// Exposed name → description shown instead of the backend's.
+        public let descriptions: [NamePair]
+        /// `serverInfo` the route answers with; nil: a default naming the merged servers.
+        public let serverName: String?
+        public let serverVersion: String?
+        public let instructions: String?
+
+        public init(toolSeparator: String = "__", maxToolNameLength: Int = 64, allowTools: [String] = [],
+                    denyTools: [String] = [], rename: [NamePair] = [], descriptions: [NamePair] = [],
+                    serverName: String? = nil, serverVersion: String? = nil, instructions: String? = nil) {
+            self.toolSeparator = toolSeparator
+            self.maxToolNameLength = maxToolNameLength
+            self.allowTools = allowTools
+            self.denyTools = denyTools
+            self.rename = rename
+            self.descriptions = descriptions
+            self.serverName = serverName
+            self.serverVersion = serverVersion
+            self.instructions = instructions
+        }
+    }
+
+    /// A `from: to` entry of a mapping whose order matters for messages.
+    public struct NamePair: Sendable, Hashable {
+        public let from: String
+        public let to: String
+
+        public init(from: String, to: String) {
+            self.from = from
+            self.to = to
+        }
     }
 }

@@ -3,10 +3,17 @@ extension EdgeConfiguration {
     public struct Server: Sendable, Hashable {
         public let name: String
         public let backend: Backend
+        /// How a stdio backend's process is started (ignored for HTTP backends).
+        public let process: ProcessOptions
+        /// TLS to an `https://` backend (ignored for `http://` and stdio backends).
+        public let tls: UpstreamTLS
 
-        public init(name: String, backend: Backend) {
+        public init(name: String, backend: Backend, process: ProcessOptions = ProcessOptions(),
+                    tls: UpstreamTLS = UpstreamTLS()) {
             self.name = name
             self.backend = backend
+            self.process = process
+            self.tls = tls
         }
     }
 
@@ -16,5 +23,47 @@ extension EdgeConfiguration {
         case http(UpstreamURL)
         /// A child process speaking MCP over stdin/stdout; `command[0]` is found via `PATH`.
         case stdio(command: [String])
+    }
+
+    /// The environment and working directory of a stdio backend's process, and whether each
+    /// client session gets a process of its own.
+    public struct ProcessOptions: Sendable, Hashable {
+        /// Variables set on top of mcp-edge's own environment, in file order.
+        public let environment: [EnvironmentVariable]
+        /// Working directory (absolute); nil: mcp-edge's own.
+        public let workingDirectory: String?
+        /// One process per client session instead of one per worker shared by its sessions.
+        public let perSession: Bool
+
+        public init(environment: [EnvironmentVariable] = [], workingDirectory: String? = nil, perSession: Bool = false) {
+            self.environment = environment
+            self.workingDirectory = workingDirectory
+            self.perSession = perSession
+        }
+    }
+
+    /// One `env:` entry of a stdio backend.
+    public struct EnvironmentVariable: Sendable, Hashable {
+        public let name: String
+        public let value: String
+
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
+    /// Certificate checks for an `https://` backend: on by default, against the system's CAs
+    /// unless `ca` names a PEM bundle; `serverName` overrides the name checked and sent as SNI.
+    public struct UpstreamTLS: Sendable, Hashable {
+        public let caFile: String?
+        public let verify: Bool
+        public let serverName: String?
+
+        public init(caFile: String? = nil, verify: Bool = true, serverName: String? = nil) {
+            self.caFile = caFile
+            self.verify = verify
+            self.serverName = serverName
+        }
     }
 }

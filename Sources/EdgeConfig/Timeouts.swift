@@ -20,6 +20,11 @@ extension EdgeConfiguration {
         public let sseIdle: Duration
         /// On SIGTERM or reload, how long in-flight requests may finish before being cut.
         public let drain: Duration
+        /// A gateway's merged list waits this long for each backend; the ones that have not
+        /// answered are left out (and named in the result's `_meta`).
+        public let gatewayFanout: Duration
+        /// How long a gateway client session (its sealed `Mcp-Session-Id`) stays valid.
+        public let gatewaySession: Duration
 
         public init(tlsHandshake: Duration = .seconds(10),
                     requestHead: Duration = .seconds(10),
@@ -29,7 +34,9 @@ extension EdgeConfiguration {
                     requestBody: Duration = .seconds(30),
                     clientWriteStall: Duration = .seconds(30),
                     sseIdle: Duration = .seconds(300),
-                    drain: Duration = .seconds(30)) {
+                    drain: Duration = .seconds(30),
+                    gatewayFanout: Duration = .seconds(5),
+                    gatewaySession: Duration = .seconds(86_400)) {
             self.tlsHandshake = tlsHandshake
             self.requestHead = requestHead
             self.idleKeepalive = idleKeepalive
@@ -39,6 +46,8 @@ extension EdgeConfiguration {
             self.clientWriteStall = clientWriteStall
             self.sseIdle = sseIdle
             self.drain = drain
+        self.gatewayFanout = gatewayFanout
+        self.gatewaySession = gatewaySession
         }
     }
 }

@@ -83,6 +83,7 @@ final class Exchange {
     }
 
     func reset() {
+        if let gateway, gateway.isActive { gateway.cancel() }
         target = nil
         upstream = nil
         bodyPrefix.clear()
@@ -100,7 +101,32 @@ final class Exchange {
         pendingFailure = nil
     }
 
-    var isActive: Bool { target != nil }
+    var isActive: Bool { target != nil || gateway?.isActive == true }
+
+    /// Set when this exchange is a gateway's own request to a backend (see `BackendCall`).
+    unowned(unsafe) var backendCall: BackendCall?
+    /// The client-facing side of a gateway route's request (reused from request to request).
+    var gateway: GatewayRequest?
+
+    /// Starts a request the gateway wrote itself: complete, so it asks for a connection at once.
+    func startInternal(target: UpstreamTarget, pool: UpstreamPool, write: (inout ByteBuffer) -> Void) {
+        self.target = target
+        self.pool = pool
+        requestMethod = .post
+        requestChunked = false
+        lendQueueStorage(from: pool)
+        write(&queued)
+        requestComplete = true
+        dispatch()
+    }
+
+    /// Starts a request on a gateway route: the body is gathered, then handled by the gateway.
+    func startGateway(head: inout HTTPRequestHead, route: GatewayRoute, context: GatewayContext) {
+        let request = gateway ?? GatewayRequest(exchange: self)
+        gateway = request
+        requestMethod = head.method
+        request.begin(head: &head, route: route, context: context)
+    }
 
     /// Starts a request: its head is serialised for the backend and kept, with the body that
     /// follows, until the request is complete or `limits.request_buffer_bytes` of it are here;
@@ -225,6 +251,7 @@ final class Exchange {
     /// Forwards a piece of the request body. Returns false when the client should pause.
     func sendBody(_ bytes: ByteView) -> Bool {
         requestBodyBytes += bytes.count
+        if let gateway, gateway.isActive { return gateway.body(bytes) }
         if bodyPrefix.readableBytes < Exchange.prefixLimit {
             bodyPrefix.write(bytes.view(0..<Swift.min(bytes.count, Exchange.prefixLimit - bodyPrefix.readableBytes)))
         }
@@ -246,6 +273,7 @@ final class Exchange {
     /// The request body is complete.
     func endRequest() {
         requestComplete = true
+        if let gateway, gateway.isActive { gateway.end(); return }
         if pendingFailure != nil {
             answerPendingFailure()
             return
@@ -260,12 +288,14 @@ final class Exchange {
 
     /// The client can take more response bytes.
     func resumeResponse() {
+        if let gateway, gateway.isActive { gateway.resume(); return }
         upstream?.resumeReading()
     }
 
     /// The client went away or reset the stream: drop the upstream connection (it is
     /// mid-exchange, so it cannot be reused).
     func abort() {
+        if let gateway, gateway.isActive { gateway.cancel() }
         isQueued = false
         isBuffering = false
         isWaitingTurn = false
@@ -283,6 +313,11 @@ final class Exchange {
         upstream = nil
         isQueued = false
         releaseShare()
+        if let backendCall {
+            target = nil
+            backendCall.failed(code: code.rawValue, reason: "\(reason)")
+            return
+        }
         if responseStarted {
             // A head not yet on its way to the client can still be taken back and replaced.
             guard downstream.retractResponseHead(for: self) else {

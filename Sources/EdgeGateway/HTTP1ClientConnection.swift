@@ -149,10 +149,6 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             respondLocally(status: 404, message: "no route for this path")
             return
         }
-        guard case .passthrough(let target) = route else {
-            respondLocally(status: 501, message: "gateway routes are not served by this version")
-            return
-        }
         if let length = head.contentLength, length > worker.settings.maxBodyBytes {
             rejectOversizedBody()
             return
@@ -165,7 +161,12 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         exchange.reset()
         responseInProgress = true
         state = .body
-        exchange.start(head: &head, chunked: head.isChunked, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        switch route {
+        case .passthrough(let target):
+            exchange.start(head: &head, chunked: head.isChunked, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        case .gateway(let gatewayRoute):
+            exchange.startGateway(head: &head, route: gatewayRoute, context: worker.gateway)
+        }
         if case .none = requestBody, exchange.isActive {
             finishRequestBody()
         }

@@ -134,11 +134,6 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
             session.submitResponse(stream: id, status: 404, contentType: "text/plain", body: Array("no route for this path\n".utf8))
             return
         }
-        guard case .passthrough(let target) = route else {
-            session.submitResponse(stream: id, status: 501, contentType: "text/plain",
-                                   body: Array("gateway routes are not served by this version\n".utf8))
-            return
-        }
         if let length = head.contentLength, length > worker.settings.maxBodyBytes {
             session.submitResponse(stream: id, status: 413, contentType: "application/json",
                                    body: Exchange.bodyTooLarge(limit: worker.settings.maxBodyBytes))
@@ -157,7 +152,12 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
             stream.lastData = loop.now
             loop.arm(stream.timer, in: worker.settings.requestBodyTimeout)
         }
-        stream.exchange.start(head: &head, chunked: !endStream && head.contentLength == nil, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        switch route {
+        case .passthrough(let target):
+            stream.exchange.start(head: &head, chunked: !endStream && head.contentLength == nil, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
+        case .gateway(let gatewayRoute):
+            stream.exchange.startGateway(head: &head, route: gatewayRoute, context: worker.gateway)
+        }
         if endStream, stream.exchange.isActive { stream.exchange.endRequest() }
     }
 

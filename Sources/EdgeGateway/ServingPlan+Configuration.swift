@@ -1,3 +1,4 @@
+import EdgeCrypto
 import EdgeConfig
 import EdgeIO
 import EdgeTLS
@@ -17,14 +18,9 @@ extension ServingPlan {
             notes.append("admin listener \(admin.address) is not served by this version (no /healthz, /metrics yet)")
         }
         for route in config.routes {
-            if case .gateway = route.target {
-                notes.append("route \(route.path) is a gateway route; this version answers it with 501 (use passthrough:)")
-            }
         }
-        for server in config.orderedServers {
-            if case .stdio = server.backend {
-                notes.append("server \(server.name) is a stdio (command:) server; this version does not start it")
-            }
+        for server in config.orderedServers where server.process.perSession {
+            notes.append("server \(server.name): per_session is not served by this version; its process is shared by the sessions of each worker")
         }
         return notes
     }
@@ -58,6 +54,8 @@ extension ServingPlan {
                                                   host: url.hostHeader, path: url.path)
         }
         var routes: [(path: String, route: Route)] = []
+        var gatewayBackends: [String: GatewayBackend] = [:]
+        var gatewayRouteCount = 0
         for route in config.routes {
             switch route.target {
             case .passthrough(let name):
@@ -66,7 +64,23 @@ extension ServingPlan {
                 }
                 routes.append((route.path, .passthrough(target)))
             case .gateway(let names):
-                routes.append((route.path, .gateway(names.compactMap { targets[$0] })))
+                var backends: [GatewayBackend] = []
+                for name in names {
+                    if let existing = gatewayBackends[name] { backends.append(existing); continue }
+                    guard let server = config.servers[name] else { continue }
+                    let kind: GatewayBackend.Kind
+                    switch server.backend {
+                    case .http: kind = .http(targets[name]!)
+                    case .stdio(let command): kind = .stdio(command: command, process: server.process)
+                    }
+                    let backend = GatewayBackend(name: name, index: gatewayBackends.count, kind: kind)
+                    gatewayBackends[name] = backend
+                    backends.append(backend)
+                }
+                let gatewayRoute = GatewayRoute(index: gatewayRouteCount, path: route.path, backends: backends,
+                                                options: route.gateway, edgeVersion: EdgeVersion.current)
+                gatewayRouteCount += 1
+                routes.append((route.path, .gateway(gatewayRoute)))
             }
         }
         var settings = DataPlaneSettings()
@@ -91,6 +105,14 @@ extension ServingPlan {
         settings.streamIdleTimeout = Self.milliseconds(config.timeouts.sseIdle)
         settings.requestBodyTimeout = Self.milliseconds(config.timeouts.requestBody)
         settings.clientWriteStallTimeout = Self.milliseconds(config.timeouts.clientWriteStall)
+        settings.gatewayFanoutTimeout = Self.milliseconds(config.timeouts.gatewayFanout)
+        settings.gatewaySessionLifetime = Self.milliseconds(config.timeouts.gatewaySession) / 1000
+        settings.maxBackendResponse = config.limits.maxBackendResponse
+        // Without a configured secret, one random key for the whole process: sessions then work
+        // on every worker but do not survive a restart or span instances.
+        settings.sessionSecrets = config.sessionSecrets.isEmpty
+            ? [SecureRandom.bytes(32).map { String($0, radix: 16) }.joined()] : config.sessionSecrets
+        settings.gatewayBackendCount = gatewayBackends.count
         self.init(workers: config.workers, listeners: listeners, routes: RouteTable(routes), serverCount: targets.count,
                   settings: settings,
                   drainTimeout: Self.milliseconds(config.timeouts.drain))

@@ -48,6 +48,13 @@ public struct DataPlaneSettings {
     public var streamIdleTimeout: UInt64 = 300_000
     public var requestBodyTimeout: UInt64 = 30_000
     public var clientWriteStallTimeout: UInt64 = 30_000
+    public var gatewayFanoutTimeout: UInt64 = 5_000
+    /// Seconds a gateway client session stays valid.
+    public var gatewaySessionLifetime: UInt64 = 86_400
+    public var maxBackendResponse = 16 << 20
+    /// Gateway session/cursor secrets (empty: a random key per process).
+    public var sessionSecrets: [String] = []
+    public var gatewayBackendCount = 0
 
     public init() {}
 }

@@ -9,6 +9,8 @@ public final class Worker {
     let settings: DataPlaneSettings
     let routes: RouteTable
     let pool: UpstreamPool
+    /// Gateway routes' per-worker state (catalogs, backend eras and sessions, sealing keys).
+    let gateway: GatewayContext
     /// Read and write buffers lent to busy connections (idle ones hold none).
     let buffers = BufferPool()
     /// Larger buffers for HTTP/2 response bodies (sized so a body never grows: see `Stream`).
@@ -34,6 +36,7 @@ public final class Worker {
         routes = plan.routes
         handshakes = HandshakeAdmission(limit: plan.settings.maxPendingHandshakes)
         pool = UpstreamPool(loop: loop, settings: plan.settings, serverCount: plan.serverCount, buffers: buffers)
+        gateway = GatewayContext(loop: loop, pool: pool, settings: plan.settings, routes: plan.routes.gatewayRoutes)
         for listener in plan.listeners {
             let fd = try Socket.listen(listener.address, reusePort: true)
             let acceptor = Acceptor(fd: fd, tls: listener.tls, worker: self)
@@ -110,9 +113,13 @@ public final class Worker {
     }
 
     private func finishDrain() {
+        guard !isFinishing else { return }
+        isFinishing = true
         pool.closeIdle()
-        loop.stop()
+        // stdio backends: stdin closed, then SIGTERM, then SIGKILL, a second apart.
+        gateway.shutdownProcesses(grace: 1_000) { [loop] in loop.stop() }
     }
+    private var isFinishing = false
 }
 
 /// Everything the data plane needs from one configuration snapshot, resolved: listener
@@ -160,6 +167,15 @@ public final class EdgeServer {
         self.plan = plan
         for index in 0..<plan.workers {
             workers.append(try Worker(index: index, plan: plan))
+        }
+        // Session-wide changes (DELETE, logging/setLevel) reach every worker of the process.
+        let all = workers
+        for worker in workers {
+            worker.gateway.everyWorker = { change in
+                for peer in all {
+                    peer.loop.execute { [unowned peer] in change(peer.gateway) }
+                }
+            }
         }
     }
 

@@ -89,7 +89,7 @@ struct Version: ParsableCommand {
     func run() { print("mcp-edge \(edgeVersion)") }
 }
 
-let edgeVersion = "0.1.0"
+let edgeVersion = EdgeVersion.current
 
 func printErrors(_ errors: ConfigErrors) {
     for issue in errors.issues { printError(issue.description) }

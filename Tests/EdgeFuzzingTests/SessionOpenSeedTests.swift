@@ -6,7 +6,8 @@ import XCTest
 /// The `session-open` seeds are tokens and cursors made with the harness's fixed keys (random
 /// nonces, so they are written once and committed). These tests check that they still open,
 /// so a change of keys or layout cannot leave the fuzzer with seeds that all fail the tag.
-/// `MCP_EDGE_WRITE_SESSION_SEEDS=1 swift test --filter SessionOpenSeedTests` rewrites them.
+/// `MCP_EDGE_WRITE_SESSION_SEEDS=1 swift test --filter SessionOpenSeedTests` rewrites them
+/// (otherwise fresh seeds are written to a temporary directory and checked the same way).
 final class SessionOpenSeedTests: XCTestCase {
     static let directory = CorpusReplayTests.corpus.appendingPathComponent("session-open/seeds")
 
@@ -28,10 +29,11 @@ final class SessionOpenSeedTests: XCTestCase {
         PendingPage(server: Array("server-2".utf8), cursor: Array("eyJvZmZzZXQiOjUwfQ==".utf8)),
     ])
 
-    func testWriteSeedsWhenAsked() throws {
-        guard ProcessInfo.processInfo.environment["MCP_EDGE_WRITE_SESSION_SEEDS"] == "1" else {
-            throw XCTSkip("set MCP_EDGE_WRITE_SESSION_SEEDS=1 to rewrite Tests/FuzzCorpus/session-open/seeds")
-        }
+    func testFreshSeedsOpenWithTheHarnessKeys() throws {
+        let rewrite = ProcessInfo.processInfo.environment["MCP_EDGE_WRITE_SESSION_SEEDS"] == "1"
+        let directory = rewrite ? Self.directory
+            : FileManager.default.temporaryDirectory.appendingPathComponent("session-open-seeds-\(getpid())")
+        defer { if !rewrite { try? FileManager.default.removeItem(at: directory) } }
         let fuzz = SessionOpenFuzz.self
         var sessionLayout: [UInt8] = []
         try SessionStateLayout.encode(Self.live, appendingTo: &sessionLayout)
@@ -48,13 +50,21 @@ final class SessionOpenSeedTests: XCTestCase {
             "session-layout": sessionLayout,
             "cursor-layout": cursorLayout,
         ]
-        try FileManager.default.createDirectory(at: Self.directory, withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         for (name, bytes) in seeds {
-            try Data(bytes).write(to: Self.directory.appendingPathComponent(name))
+            try Data(bytes).write(to: directory.appendingPathComponent(name))
         }
+        try checkSeeds(in: directory)
     }
 
     func testTokenSeedsOpenWithTheHarnessKeys() throws {
+        try checkSeeds(in: Self.directory)
+    }
+
+    private func checkSeeds(in directory: URL) throws {
+        func seed(_ name: String) throws -> ArraySlice<UInt8> {
+            Array(try Data(contentsOf: directory.appendingPathComponent(name)))[...]
+        }
         let fuzz = SessionOpenFuzz.self
         XCTAssertEqual(fuzz.sealer.open(try seed("token-three-backends"), now: fuzz.now), .valid(Self.live))
         XCTAssertEqual(fuzz.sealer.open(try seed("token-old-key"), now: fuzz.now), .valid(Self.state(backends: 1, expiresAt: .max)))
@@ -64,9 +74,5 @@ final class SessionOpenSeedTests: XCTestCase {
         XCTAssertNotNil(fuzz.codec.decode(try seed("cursor-empty")))
         XCTAssertEqual(SessionStateLayout.decode(try seed("session-layout")), Self.live)
         XCTAssertEqual(MergedCursorLayout.decode(try seed("cursor-layout")), Self.cursor)
-    }
-
-    private func seed(_ name: String) throws -> ArraySlice<UInt8> {
-        Array(try Data(contentsOf: Self.directory.appendingPathComponent(name)))[...]
     }
 }

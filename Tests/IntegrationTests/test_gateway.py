@@ -346,19 +346,32 @@ def test_progress_reaches_the_client_before_the_result(sdk_gw, mode):
     assert progress == [1, 2, 3, 4, 5]
 
 
+@pytest.fixture
+def legacy_sdk_gw(backends, gateway_factory):
+    """delta (sdk_gateway_server.py serving only the handshake era) behind /mcp."""
+    delta = backends.sdk("delta", era="legacy")
+    edge = gateway_factory({"delta": delta})
+    return SimpleNamespace(delta=delta, edge=edge, url=edge.url("/mcp", tls=False))
+
+
 @pytest.mark.parametrize("mode", MODES)
-def test_elicitation_through_the_gateway(sdk_gw, mode):
+def test_elicitation_through_the_gateway(sdk_gw, legacy_sdk_gw, mode):
+    """Legacy client of a legacy backend: the backend's elicitation/create reaches the client on
+    the call's stream with an id of the gateway's own, and the answer goes back. Modern client
+    of a modern backend: the input_required result and the retry pass through. (A legacy client
+    of a modern backend, and the reverse, need the era bridge of a later issue.)"""
     asked: list[str] = []
+    url, tool = (legacy_sdk_gw.url, "delta__ask") if mode == "legacy" else (sdk_gw.url, "gamma__ask")
 
     async def on_elicit(ctx, params):
         asked.append(params.message)
         return types.ElicitResult(action="accept", content={"answer": "fine"})
 
     async def body():
-        async with connect(sdk_gw.url, mode=mode, elicitation_callback=on_elicit) as c:
-            return await call_text(c, "gamma__ask", {"question": "how?"})
+        async with connect(url, mode=mode, elicitation_callback=on_elicit) as c:
+            return await call_text(c, tool, {"question": "how?"})
 
-    assert run(body) == "gamma:ask:fine"
+    assert run(body) == tool.replace("__", ":") + ":fine"
     assert asked == ["how?"]
 
 

@@ -1,0 +1,201 @@
+import EdgeHTTP
+import EdgeIO
+import MCPWire
+
+/// How a gateway's request to one backend ended.
+enum BackendOutcome {
+    /// The response is complete (every message was delivered).
+    case complete
+    /// No usable answer: a JSON-RPC error code of mcp-edge's own and why.
+    case failed(code: Int, reason: String)
+}
+
+/// One HTTP request of the gateway to a backend, over the worker's pooled upstream
+/// connections (an internal `Exchange` whose downstream is this object). The response is
+/// delivered as JSON-RPC messages: the whole body of an `application/json` answer, or each SSE
+/// event's data of a `text/event-stream` one, as they arrive.
+final class BackendCall: Downstream {
+    /// Status and `Mcp-Session-Id` of the response head, before any message.
+    var onHead: ((_ status: Int, _ sessionID: [UInt8]?) -> Void)?
+    /// One message (borrowed: copy what must outlive the call). Returns false when the
+    /// receiver is full: reading pauses until `resume()`.
+    var onMessage: ((ArraySlice<UInt8>) -> Bool)?
+    var onEnd: ((BackendOutcome) -> Void)?
+    let exchange = Exchange()
+    private(set) var status = 0
+    private var isSSE = false
+    private var body: [UInt8] = []
+    private var sse: SSEParser
+    private let maxBytes: Int
+    private var finished = false
+    private var paused = false
+    /// The call keeps itself alive while it runs: its exchange refers to it without a count.
+    private var running: BackendCall?
+    private var loop: EventLoop?
+    /// For a call to a stdio backend: the process and the request's gateway id.
+    private var stdio: StdioBackend?
+    private var stdioID: Int?
+    private var headDelivered = false
+    private lazy var stdioTimer = LoopTimer { [unowned self] in self.stdioTimedOut() }
+    var isFinished: Bool { finished }
+
+    init(maxResponseBytes: Int) {
+        maxBytes = maxResponseBytes
+        sse = SSEParser(maxEventBytes: maxResponseBytes)
+        exchange.downstream = self
+        exchange.backendCall = self
+    }
+
+    /// Sends `request` (a whole serialised HTTP/1.1 request) to `target`.
+    func start(target: UpstreamTarget, pool: UpstreamPool, request: (inout ByteBuffer) -> Void) {
+        running = self
+        loop = pool.loop
+        exchange.startInternal(target: target, pool: pool, write: request)
+    }
+
+    /// Sends a line to a stdio backend's process; the answer comes through `deliverStdio`.
+    /// A notification (`id` nil) is complete once written.
+    func startStdio(_ backend: StdioBackend, id: Int?, body: [UInt8], timeout: UInt64) {
+        running = self
+        loop = backend.context.loop
+        stdio = backend
+        stdioID = id
+        backend.send(id == nil ? nil : self, id: id, body: body)
+        if id == nil { return finish(.complete) }
+        if !finished { loop?.arm(stdioTimer, in: timeout) }
+    }
+
+    /// A message from the stdio process for this call (`final`: its answer).
+    func deliverStdio(_ bytes: ArraySlice<UInt8>, final: Bool) {
+        guard !finished else { return }
+        if !headDelivered {
+            headDelivered = true
+            status = 200
+            onHead?(200, nil)
+        }
+        _ = onMessage?(bytes)
+        if final { finish(.complete) }
+    }
+
+    private func stdioTimedOut() {
+        if let stdio, let stdioID { stdio.forget(id: stdioID) }
+        finish(.failed(code: GatewayCodes.timeout, reason: "did not answer in time"))
+    }
+
+    /// The receiver can take messages again.
+    func resume() {
+        guard paused else { return }
+        paused = false
+        exchange.resumeResponse()
+    }
+
+    /// Gives up on the call (the client went away, or a fan-out timed out).
+    func cancel() {
+        guard !finished else { return }
+        finished = true
+        onHead = nil; onMessage = nil; onEnd = nil
+        let keep = running
+        running = nil
+        if let stdio, let stdioID { stdio.forget(id: stdioID) }
+        if stdio != nil { loop?.disarm(stdioTimer) }
+        if exchange.isActive { exchange.abort() }
+        exchange.reset()
+        withExtendedLifetime(keep) {}
+    }
+
+    private func finish(_ outcome: BackendOutcome) {
+        guard !finished else { return }
+        finished = true
+        let end = onEnd
+        onHead = nil; onMessage = nil; onEnd = nil
+        let keep = running
+        running = nil
+        if stdio != nil { loop?.disarm(stdioTimer) }
+        end?(outcome)
+        withExtendedLifetime(keep) {}
+    }
+
+    /// The upstream layer failed the exchange (connect refused, reset, timeout, garbage).
+    func failed(code: Int, reason: String) {
+        finish(.failed(code: code, reason: reason))
+    }
+
+    // MARK: Downstream
+
+    func responseHead(_ head: HTTPResponseHead, for exchange: Exchange) {
+        status = head.status
+        isSSE = head.fields.firstIndex(of: .contentType).map { head.fields.valueHasPrefix(at: $0, "text/event-stream") } ?? false
+        body.removeAll(keepingCapacity: true)
+        sse = SSEParser(maxEventBytes: maxBytes)
+        onHead?(head.status, head.fields.first(.mcpSessionId).map(Array.init))
+    }
+
+    func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
+        guard !finished else { return true }
+        if isSSE {
+            var wantsMore = true
+            let ok = bytes.withUnsafeBytes { raw -> Bool in
+                let slice = Array(raw)[...]
+                return sse.feed(slice) { event in
+                    guard !finished, !event.data.isEmpty else { return }
+                    if onMessage?(event.data[...]) == false { wantsMore = false }
+                }
+            }
+            if !ok { fail(GatewayCodes.responseTooLarge, "sent an SSE event larger than limits.max_backend_response") }
+            if !wantsMore { paused = true }
+            return wantsMore
+        }
+        guard body.count + bytes.count <= maxBytes else {
+            fail(GatewayCodes.responseTooLarge, "sent a response larger than limits.max_backend_response")
+            return true
+        }
+        body.append(bytes)
+        return true
+    }
+
+    /// The response broke a limit: the call ends now; its upstream connection is dropped
+    /// after the current read (it is mid-response and cannot be reused).
+    private func fail(_ code: Int, _ reason: String) {
+        let keep = running
+        finish(.failed(code: code, reason: reason))
+        let exchange = self.exchange
+        loop?.afterThisBatch {
+            if exchange.isActive { exchange.abort() }
+            withExtendedLifetime(keep) {}
+        }
+    }
+
+    func responseBodySink(for exchange: Exchange) -> HTTP2ResponseBody? { nil }
+
+    func responseBodyFilled(_ count: Int, for exchange: Exchange) -> Bool { true }
+
+    func responseEnd(for exchange: Exchange) {
+        exchange.reset()
+        guard !finished else { return }
+        if !isSSE, !body.isEmpty {
+            _ = onMessage?(body[...])
+        }
+        finish(.complete)
+    }
+
+    func responseFailed(status: Int, contentType: StaticString, body: [UInt8], for exchange: Exchange) {
+        finish(.failed(code: GatewayCodes.unavailable, reason: "failed (HTTP \(status))"))
+    }
+
+    func responseAborted(for exchange: Exchange) {
+        finish(.failed(code: GatewayCodes.unavailable, reason: "closed the connection mid-response"))
+    }
+
+    func retractResponseHead(for exchange: Exchange) -> Bool { true }
+
+    func requestBodyDrained(for exchange: Exchange) {}
+}
+
+/// mcp-edge's own JSON-RPC error codes (docs/gateway.md), as the connection layer uses them.
+enum GatewayCodes {
+    static let unavailable = -32010
+    static let timeout = -32011
+    static let protocolError = -32012
+    static let responseTooLarge = -32013
+    static let sessionLost = -32014
+}

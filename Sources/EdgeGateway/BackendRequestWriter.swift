@@ -1,0 +1,68 @@
+import EdgeIO
+import MCPGateway
+import MCPWire
+
+/// Serialises the gateway's HTTP/1.1 requests to a backend: `POST` of one JSON-RPC message
+/// with the headers of the backend's era (its session and negotiated version for a legacy
+/// backend; version and routing headers for a modern one), or a `DELETE` ending a session.
+enum BackendRequestWriter {
+    static func post(target: UpstreamTarget, use: BackendSessionUse?, method: ArraySlice<UInt8>?, name: [UInt8]?,
+                     body: [UInt8], into buffer: inout ByteBuffer) {
+        buffer.write("POST ")
+        buffer.write(contentsOf: target.path)
+        buffer.write(" HTTP/1.1\r\nhost: ")
+        buffer.write(contentsOf: target.hostHeader)
+        buffer.write("\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: ")
+        buffer.write(decimal: body.count)
+        if let use {
+            if let session = use.sessionID {
+                buffer.write("\r\nmcp-session-id: ")
+                buffer.write(contentsOf: session)
+            }
+            buffer.write("\r\nmcp-protocol-version: ")
+            buffer.write(contentsOf: use.version)
+            if use.isModern, let method {
+                buffer.write("\r\nmcp-method: ")
+                buffer.write(contentsOf: MCPHeaderValue.encode(Array(method)))
+                if let name {
+                    buffer.write("\r\nmcp-name: ")
+                    buffer.write(contentsOf: MCPHeaderValue.encode(name))
+                }
+            }
+        }
+        buffer.write("\r\n\r\n")
+        buffer.write(contentsOf: body)
+    }
+
+    static func delete(target: UpstreamTarget, use: BackendSessionUse, into buffer: inout ByteBuffer) {
+        buffer.write("DELETE ")
+        buffer.write(contentsOf: target.path)
+        buffer.write(" HTTP/1.1\r\nhost: ")
+        buffer.write(contentsOf: target.hostHeader)
+        buffer.write("\r\ncontent-length: 0\r\nmcp-session-id: ")
+        buffer.write(contentsOf: use.sessionID ?? [])
+        buffer.write("\r\nmcp-protocol-version: ")
+        buffer.write(contentsOf: use.version)
+        buffer.write("\r\n\r\n")
+    }
+
+    /// A request of the gateway's own (`initialize`, `tools/list`, `server/discover`, …):
+    /// `params` gets the modern era's `_meta` when the backend is modern.
+    static func message(id: Int?, method: String, params: JSONObject, modernMeta: JSONObject?) -> [UInt8] {
+        var params = params
+        if let modernMeta {
+            var meta: JSONObject
+            if case .object(let existing)? = params["_meta"] { meta = existing } else { meta = JSONObject() }
+            for (key, value) in modernMeta { meta[key] = value }
+            params["_meta"] = .object(meta)
+        }
+        var message = JSONObject()
+        message["jsonrpc"] = "2.0"
+        if let id { message["id"] = .number(Array(String(id).utf8)) }
+        message["method"] = .string(Array(method.utf8))
+        if !params.isEmpty { message["params"] = .object(params) }
+        var out: [UInt8] = []
+        JSONValue.object(message).write(into: &out)
+        return out
+    }
+}

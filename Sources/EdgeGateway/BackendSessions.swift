@@ -1,0 +1,160 @@
+import MCPGateway
+import MCPWire
+
+/// A backend's answer to one request of the gateway's own.
+struct BackendAnswer {
+    var status = 0
+    var sessionID: [UInt8]?
+    var result: JSONObject?
+    var error: JSONObject?
+    /// Set when no JSON-RPC answer came: mcp-edge's error code and why.
+    var failure: (code: Int, reason: String)?
+}
+
+/// The gateway's own conversations with backends: probing a backend's era, opening legacy
+/// sessions (`initialize` + `notifications/initialized`), and the shared session that modern
+/// clients use on a legacy backend.
+extension GatewayContext {
+    /// `_meta` of the gateway's own modern requests.
+    static var modernMeta: JSONObject {
+        var meta = JSONObject()
+        meta["io.modelcontextprotocol/protocolVersion"] = .string(Array(MCPVersion.latestModern.utf8))
+        meta["io.modelcontextprotocol/clientCapabilities"] = .object(JSONObject())
+        meta["io.modelcontextprotocol/clientInfo"] = edgeClientInfo
+        return meta
+    }
+
+    /// `clientInfo` of the gateway's own sessions (the shared ones and stdio processes).
+    static var edgeClientInfo: JSONValue {
+        var info = JSONObject()
+        info["name"] = "mcp-edge"
+        info["version"] = .string(Array(EdgeVersion.current.utf8))
+        return .object(info)
+    }
+
+    static let modernUse = BackendSessionUse(sessionID: nil, version: Array(MCPVersion.latestModern.utf8), isModern: true)
+
+    /// Sends one request of the gateway's own and hands back the JSON-RPC answer.
+    @discardableResult
+    func ask(_ backend: GatewayBackend, use: BackendSessionUse?, method: String, params: JSONObject,
+             notification: Bool = false, completion: @escaping (BackendAnswer) -> Void) -> BackendCall? {
+        let id = notification ? nil : gatewayID()
+        let body = BackendRequestWriter.message(id: id, method: method, params: params,
+                                                modernMeta: use?.isModern == true ? Self.modernMeta : nil)
+        let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
+        var answer = BackendAnswer()
+        call.onHead = { status, session in
+            answer.status = status
+            answer.sessionID = session
+        }
+        call.onMessage = { bytes in
+            guard answer.result == nil, answer.error == nil,
+                  case .object(let message)? = JSONValue.parse(bytes) else { return true }
+            if case .object(let result)? = message["result"] { answer.result = result }
+            if case .object(let error)? = message["error"] { answer.error = error }
+            return true
+        }
+        call.onEnd = { outcome in
+            if case .failed(let code, let reason) = outcome { answer.failure = (code, reason) }
+            completion(answer)
+        }
+        send(call, to: backend, use: use, method: Array(method.utf8)[...], name: nil, id: id, body: body)
+        return call
+    }
+
+    /// Learns whether a backend speaks the modern era (`server/discover` answers) or only the
+    /// legacy one, once per worker; `done` runs when the era is known (still `.unknown` if the
+    /// backend could not be reached).
+    func probe(_ backend: GatewayBackend, _ done: @escaping (BackendState) -> Void) {
+        let state = backends[backend.index]
+        guard state.era == .unknown else { return done(state) }
+        state.probeWaiters.append(done)
+        guard !state.isProbing else { return }
+        if case .stdio = backend.kind {
+            state.era = .legacy  // stdio servers are spoken to in the legacy era
+            wake(state)
+            return
+        }
+        state.isProbing = true
+        ask(backend, use: Self.modernUse, method: "server/discover", params: JSONObject()) { [unowned self] answer in
+            if let result = answer.result, case .array(let versions)? = result["supportedVersions"],
+               versions.contains(where: { $0 == .string(Array(MCPVersion.latestModern.utf8)) }) {
+                state.era = .modern
+                if case .object(let capabilities)? = result["capabilities"] { state.capabilities = capabilities }
+                if case .string(let text)? = result["instructions"] { state.instructions = text }
+            } else if answer.failure == nil {
+                state.era = .legacy
+            }
+            state.isProbing = false
+            self.wake(state)
+        }
+    }
+
+    private func wake(_ state: BackendState) {
+        let waiters = state.probeWaiters
+        state.probeWaiters.removeAll()
+        for waiter in waiters { waiter(state) }
+    }
+
+    /// Opens a legacy backend session: `initialize` with the client's version, capabilities and
+    /// info, then `notifications/initialized`. Nil when the backend did not accept.
+    func openSession(_ backend: GatewayBackend, version: [UInt8], capabilities: JSONValue, clientInfo: JSONValue,
+                     _ done: @escaping (BackendSessionUse?, BackendAnswer) -> Void) {
+        var params = JSONObject()
+        params["protocolVersion"] = .string(version)
+        params["capabilities"] = capabilities
+        params["clientInfo"] = clientInfo
+        let state = backends[backend.index]
+        if case .stdio = backend.kind {
+            // The worker's process is initialised once, for every session.
+            let process = stdio(backend)
+            return process.whenReady { ready in
+                done(ready ? BackendSessionUse(sessionID: nil, version: process.version, isModern: false) : nil, BackendAnswer())
+            }
+        }
+        ask(backend, use: nil, method: "initialize", params: params) { [unowned self] answer in
+            guard let result = answer.result else { return done(nil, answer) }
+            var negotiated = version
+            if case .string(let text)? = result["protocolVersion"] { negotiated = text }
+            if case .object(let capabilities)? = result["capabilities"] { state.capabilities = capabilities }
+            if case .string(let text)? = result["instructions"] { state.instructions = text }
+            let use = BackendSessionUse(sessionID: answer.sessionID, version: negotiated, isModern: false)
+            self.ask(backend, use: use, method: "notifications/initialized", params: JSONObject(), notification: true) { _ in
+                done(use, answer)
+            }
+        }
+    }
+
+    /// The legacy session this worker shares among modern clients on `backend`.
+    func sharedSession(_ backend: GatewayBackend, _ done: @escaping (BackendSessionUse?) -> Void) {
+        if case .stdio = backend.kind {
+            let process = stdio(backend)
+            return process.whenReady { ready in
+                done(ready ? BackendSessionUse(sessionID: nil, version: process.version, isModern: false) : nil)
+            }
+        }
+        let state = backends[backend.index]
+        if let shared = state.shared { return done(shared) }
+        state.sessionWaiters.append(done)
+        guard !state.isOpening else { return }
+        state.isOpening = true
+        openSession(backend, version: Array(MCPVersion.latestLegacy.utf8), capabilities: .object(JSONObject()),
+                    clientInfo: Self.edgeClientInfo) { [unowned self] use, _ in
+            state.shared = use
+            state.isOpening = false
+            let waiters = state.sessionWaiters
+            state.sessionWaiters.removeAll()
+            for waiter in waiters { waiter(use) }
+        }
+    }
+
+    /// Ends a legacy backend session (DELETE), without waiting for the answer.
+    func endSession(_ backend: GatewayBackend, _ use: BackendSessionUse) {
+        guard case .http(let target) = backend.kind, use.sessionID != nil else { return }
+        let call = BackendCall(maxResponseBytes: 64 * 1024)
+        call.onEnd = { _ in }
+        call.start(target: target, pool: pool) { buffer in
+            BackendRequestWriter.delete(target: target, use: use, into: &buffer)
+        }
+    }
+}

@@ -1,0 +1,182 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import EdgeCrypto
+import EdgeIO
+import MCPGateway
+import MCPWire
+
+/// What one worker knows about a gateway backend: its era (learnt by probing, then
+/// remembered), what it offers, and the legacy session it shares among modern clients.
+final class BackendState {
+    enum Era { case unknown, legacy, modern }
+
+    var era: Era = .unknown
+    var capabilities: JSONObject?
+    var instructions: [UInt8]?
+    /// A legacy backend session used for modern clients (they have no session of their own).
+    var shared: BackendSessionUse?
+    /// Callers waiting while the era is probed.
+    var probeWaiters: [(BackendState) -> Void] = []
+    var isProbing = false
+    /// Callers waiting while the shared session opens.
+    var sessionWaiters: [(BackendSessionUse?) -> Void] = []
+    var isOpening = false
+}
+
+/// How one request reaches a backend: its era, and for a legacy backend the session and the
+/// protocol version negotiated with it.
+struct BackendSessionUse {
+    var sessionID: [UInt8]?
+    var version: [UInt8]
+    var isModern: Bool
+}
+
+/// One worker's gateway state: sealing keys, catalogs per route, what each backend is, and
+/// backend sessions opened after a client's `initialize`. Nothing here is shared between
+/// workers; a client session's own state travels sealed in its id.
+final class GatewayContext {
+    let loop: EventLoop
+    let pool: UpstreamPool
+    let settings: DataPlaneSettings
+    let sealer: SessionSealer
+    let cursors: CursorCodec
+    var catalogs: [Catalog]
+    let backends: [BackendState]
+    /// Legacy backend sessions opened after the client's `initialize` (a backend down then, or
+    /// re-opened after a 404), by client session nonce + server name. Bounded.
+    private var sessionCache: [[UInt8]: BackendSessionUse] = [:]
+    static let sessionCacheLimit = 50_000
+    /// Sessions ended with DELETE (nonce → expiry), told to every worker of the process.
+    private var revoked: [[UInt8]: UInt32] = [:]
+    /// Log levels legacy clients set with `logging/setLevel` (nonce → level), stamped into the
+    /// `_meta` of their requests to modern backends. Told to every worker, bounded.
+    private(set) var logLevels: [[UInt8]: [UInt8]] = [:]
+    /// Set by the server: runs a change on every worker's context (this one included), each
+    /// on its own loop. Nil in a server of one worker built without it: runs here only.
+    var everyWorker: ((@escaping (GatewayContext) -> Void) -> Void)?
+    private var nextID: Int = 0
+    /// This worker's stdio processes, by backend index (spawned on first use).
+    private var stdioBackends: [Int: StdioBackend] = [:]
+    private let stdioKinds: [Int: GatewayBackend]
+
+    init(loop: EventLoop, pool: UpstreamPool, settings: DataPlaneSettings, routes: [GatewayRoute]) {
+        self.loop = loop
+        self.pool = pool
+        self.settings = settings
+        let secrets = settings.sessionSecrets.map { Array($0.utf8) }
+        sealer = SessionSealer(keys: Self.keys(secrets))
+        cursors = CursorCodec(secret: secrets.first ?? [])
+        catalogs = routes.map { $0.makeCatalog() }
+        backends = (0..<settings.gatewayBackendCount).map { _ in BackendState() }
+        var stdio: [Int: GatewayBackend] = [:]
+        for route in routes {
+            for backend in route.backends {
+                if case .stdio = backend.kind { stdio[backend.index] = backend }
+            }
+        }
+        stdioKinds = stdio
+    }
+
+    /// The worker's process for a stdio backend.
+    func stdio(_ backend: GatewayBackend) -> StdioBackend {
+        if let existing = stdioBackends[backend.index] { return existing }
+        guard case .stdio(let command, let process) = backend.kind else { preconditionFailure("not a stdio backend") }
+        let created = StdioBackend(backend: backend, command: command, process: process, context: self)
+        stdioBackends[backend.index] = created
+        return created
+    }
+
+    /// Sends one message to a backend over its transport: an HTTP POST through the pool, or a
+    /// line to the worker's stdio process. `id` is the message's gateway id (nil: notification).
+    func send(_ call: BackendCall, to backend: GatewayBackend, use: BackendSessionUse?, method: ArraySlice<UInt8>?,
+              name: [UInt8]?, id: Int?, body: [UInt8]) {
+        switch backend.kind {
+        case .http(let target):
+            call.start(target: target, pool: pool) { buffer in
+                BackendRequestWriter.post(target: target, use: use, method: method, name: name, body: body, into: &buffer)
+            }
+        case .stdio:
+            let process = stdio(backend)
+            process.whenReady { [settings] ready in
+                guard !call.isFinished else { return }
+                guard ready else { return call.failed(code: GatewayCodes.unavailable, reason: "could not be started (see the log)") }
+                call.startStdio(process, id: id, body: body, timeout: settings.upstreamFirstByteTimeout)
+            }
+        }
+    }
+
+    /// Drain: every stdio process is shut down (stdin closed, SIGTERM, SIGKILL); `done` after.
+    func shutdownProcesses(grace: UInt64, _ done: @escaping () -> Void) {
+        let running = Array(stdioBackends.values)
+        guard !running.isEmpty else { return done() }
+        var remaining = running.count
+        for process in running {
+            process.shutdown(grace: grace) {
+                remaining -= 1
+                if remaining == 0 { done() }
+            }
+        }
+    }
+
+    /// Sealing keys for the configured secrets: each key id is the first byte of the secret's
+    /// SHA-256 (the same on every instance, whatever the order of rotation), moved on to the
+    /// next free id in the rare case that two secrets share it.
+    static func keys(_ secrets: [[UInt8]]) -> [SessionKey] {
+        var used = Set<UInt8>()
+        return secrets.map { secret in
+            var id = SHA256.hash(secret[...])[0]
+            while used.contains(id) { id &+= 1 }
+            used.insert(id)
+            return SessionKey(id: id, secret: secret)
+        }
+    }
+
+    /// A fresh id for a gateway request to a backend (never reused within the worker's life).
+    func gatewayID() -> Int {
+        nextID &+= 1
+        return nextID
+    }
+
+    var now: UInt32 { UInt32(truncatingIfNeeded: wallClockSeconds()) }
+
+    // MARK: Sessions
+
+    func cachedSession(nonce: [UInt8], server: [UInt8]) -> BackendSessionUse? {
+        sessionCache[nonce + server]
+    }
+
+    func cacheSession(_ use: BackendSessionUse?, nonce: [UInt8], server: [UInt8]) {
+        if use != nil, sessionCache.count >= Self.sessionCacheLimit, let victim = sessionCache.keys.first {
+            sessionCache[victim] = nil
+        }
+        sessionCache[nonce + server] = use
+    }
+
+    func isRevoked(_ nonce: [UInt8]) -> Bool { revoked[nonce] != nil }
+
+    /// Applies `change` to every worker's context.
+    func broadcast(_ change: @escaping (GatewayContext) -> Void) {
+        if let everyWorker { everyWorker(change) } else { change(self) }
+    }
+
+    func setLogLevel(_ level: [UInt8], for nonce: [UInt8]) {
+        if logLevels.count >= Self.sessionCacheLimit, logLevels[nonce] == nil { logLevels.removeAll() }
+        logLevels[nonce] = level
+    }
+
+    /// Records that a session ended here (called on every worker by the broadcast).
+    func revoke(_ nonce: [UInt8], until expiry: UInt32) {
+        let now = self.now
+        if revoked.count > 10_000 { revoked = revoked.filter { $0.value > now } }
+        revoked[nonce] = expiry
+        for key in sessionCache.keys where key.starts(with: nonce) { sessionCache[key] = nil }
+    }
+}
+
+/// Seconds since the epoch (session expiry is wall-clock time: ids travel between instances).
+func wallClockSeconds() -> Int {
+    var spec = timespec()
+    clock_gettime(CLOCK_REALTIME, &spec)
+    return spec.tv_sec
+}

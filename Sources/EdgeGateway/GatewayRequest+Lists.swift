@@ -1,0 +1,128 @@
+import MCPGateway
+import MCPWire
+
+/// Pages gathered from the backends for one merged list.
+final class ListFanOut {
+    var pages: [Catalog.Page] = []
+    var unavailable: [Int] = []
+    /// Backends with more pages, and their cursors.
+    var more: [(server: Int, cursor: [UInt8])] = []
+    var waiting: Set<Int> = []
+}
+
+/// Merged lists: every backend's page (or the ones a cursor names), merged in route order.
+extension GatewayRequest {
+    /// Ties a cursor to its route (a cursor from another route is refused).
+    var routeTag: UInt32 {
+        var hash: UInt32 = 2_166_136_261
+        for byte in route.path.utf8 { hash = (hash ^ UInt32(byte)) &* 16_777_619 }
+        return hash
+    }
+
+    func list(_ kind: ListKind) {
+        var wanted: [(server: Int, cursor: [UInt8]?)] = []
+        if let range = fields.cursor, MessageScanner.kind(of: range, in: body[...]) != .null {
+            guard MessageScanner.kind(of: range, in: body[...]) == .string, let text = JSONString.decode(body[range]),
+                  let cursor = context.cursors.decode(text[...]), cursor.routeTag == routeTag, cursor.method == kind.rawValue else {
+                return respondError(code: -32602, message: "Invalid params: the cursor is not one this route issued")
+            }
+            for page in cursor.pending {
+                guard let server = catalog.serverIndex(page.server) else { continue }
+                wanted.append((server, page.cursor.isEmpty ? nil : page.cursor))
+            }
+        } else {
+            wanted = route.backends.indices.map { ($0, nil) }
+        }
+        collect(kind, wanted) { [unowned self] fanOut in
+            var result = self.catalog.merge(kind, pages: fanOut.pages)
+            if !fanOut.more.isEmpty {
+                let pending = fanOut.more.sorted { $0.server < $1.server }.map {
+                    PendingPage(server: self.route.backends[$0.server].nameBytes, cursor: $0.cursor)
+                }
+                let cursor = MergedCursor(routeTag: self.routeTag, method: kind.rawValue, pending: pending)
+                if let text = try? self.context.cursors.encode(cursor) { result["nextCursor"] = .string(text) }
+            }
+            if !fanOut.unavailable.isEmpty {
+                var meta = JSONObject()
+                meta["io.github.mcp-edge/unavailable"] = .array(fanOut.unavailable.sorted().map { .string(self.route.backends[$0].nameBytes) })
+                result["_meta"] = .object(meta)
+            }
+            if self.era.isModern {
+                // Cache hints the 2026-07-28 era requires: the shortest of the backends' (a
+                // backend that gave none counts as 0, "immediately stale"), public only if all
+                // pages were public.
+                var ttl: Int? = nil
+                var allPublic = !fanOut.pages.isEmpty
+                for page in fanOut.pages {
+                    let pageTTL = page.result["ttlMs"]?.intValue ?? 0
+                    ttl = Swift.min(ttl ?? pageTTL, pageTTL)
+                    if page.result["cacheScope"] != .string(Array("public".utf8)) { allPublic = false }
+                }
+                result["resultType"] = "complete"
+                result["ttlMs"] = .number(Array(String(Swift.max(ttl ?? 0, 0)).utf8))
+                result["cacheScope"] = allPublic ? "public" : "private"
+            }
+            self.respondResult(result)
+        }
+    }
+
+    /// Lists resources and templates of every backend (first pages) to fill the catalog's
+    /// URI map, without answering the client.
+    func refreshResources(_ done: @escaping () -> Void) {
+        let wanted = route.backends.indices.map { (server: $0, cursor: [UInt8]?.none) }
+        collect(.resources, wanted) { [unowned self] _ in
+            self.collect(.resourceTemplates, wanted) { _ in done() }
+        }
+    }
+
+    /// Asks each wanted backend for its page; `done` runs once all answered or
+    /// `timeouts.gateway_fanout` passed (the silent ones are then counted unavailable).
+    func collect(_ kind: ListKind, _ wanted: [(server: Int, cursor: [UInt8]?)], _ done: @escaping (ListFanOut) -> Void) {
+        let fanOut = ListFanOut()
+        fanOut.waiting = Set(wanted.map(\.server))
+        let generation = self.generation
+        var finished = false
+        let complete: () -> Void = { [unowned self] in
+            guard !finished, generation == self.generation else { return }
+            finished = true
+            fanOut.unavailable.append(contentsOf: fanOut.waiting)
+            fanOut.waiting.removeAll()
+            self.onTimeout = nil
+            self.context.loop.disarm(self.timer)
+            done(fanOut)
+        }
+        guard !wanted.isEmpty else { return complete() }
+        func askOne(_ server: Int, _ cursor: [UInt8]?, attempt: Int) {
+            let backend = route.backends[server]
+            backendUse(for: backend) { [unowned self] use in
+                guard generation == self.generation, !finished else { return }
+                guard let use else {
+                    fanOut.waiting.remove(server)
+                    fanOut.unavailable.append(server)
+                    if fanOut.waiting.isEmpty { complete() }
+                    return
+                }
+                var params = JSONObject()
+                if let cursor { params["cursor"] = .string(cursor) }
+                let call = self.context.ask(backend, use: use, method: kind.method, params: params) { answer in
+                    guard generation == self.generation, !finished else { return }
+                    if answer.status == 404, !use.isModern, use.sessionID != nil, attempt == 0 {
+                        // The backend forgot the session (restarted, expired): a new one, once.
+                        return self.reopen(backend) { askOne(server, cursor, attempt: 1) }
+                    }
+                    fanOut.waiting.remove(server)
+                    if let result = answer.result {
+                        fanOut.pages.append(Catalog.Page(server: server, result: result))
+                        if case .string(let next)? = result["nextCursor"], !next.isEmpty { fanOut.more.append((server, next)) }
+                    } else if answer.error == nil {
+                        fanOut.unavailable.append(server)
+                    }
+                    if fanOut.waiting.isEmpty { complete() }
+                }
+                if let call { self.calls.append(call) }
+            }
+        }
+        for (server, cursor) in wanted { askOne(server, cursor, attempt: 0) }
+        armFanOut(generation: generation, complete)
+    }
+}

@@ -1,0 +1,292 @@
+import MCPGateway
+import MCPWire
+
+/// Requests that go to one backend: the name or URI picks it, the id and name are rewritten
+/// in place, and the backend's messages stream back with the client's id spliced in.
+extension GatewayRequest {
+    func relayByName(tool: Bool) {
+        let what = tool ? "tool" : "prompt"
+        guard let range = fields.name, MessageScanner.kind(of: range, in: body[...]) == .string,
+              let shown = JSONString.decode(body[range]) else {
+            return respondError(code: -32602, message: "Invalid params: params.name must be a string")
+        }
+        switch tool ? catalog.resolveTool(shown) : catalog.resolvePrompt(shown) {
+        case .backend(let server, let name):
+            relay(to: server, rename: (range, name))
+        case .unknownServer(let prefix):
+            respondError(code: -32602, message: "Unknown \(what) \"\(String(decoding: shown, as: UTF8.self))\": this route has no server \"\(String(decoding: prefix, as: UTF8.self))\"")
+        case .unknown:
+            respondError(code: -32602, message: "Unknown \(what) \"\(String(decoding: shown, as: UTF8.self))\"")
+        }
+    }
+
+    func relayByURI() {
+        guard let range = fields.uri, MessageScanner.kind(of: range, in: body[...]) == .string,
+              let uri = JSONString.decode(body[range]) else {
+            return respondError(code: -32602, message: "Invalid params: params.uri must be a string")
+        }
+        if let server = catalog.resolveResource(uri) { return relay(to: server, rename: nil) }
+        // Not seen in a list on this worker yet: list once, then decide.
+        let generation = self.generation
+        refreshResources { [unowned self] in
+            guard generation == self.generation else { return }
+            if let server = self.catalog.resolveResource(uri) { return self.relay(to: server, rename: nil) }
+            let code = self.era.isModern ? -32602 : -32002
+            self.respondError(code: code, message: "Resource not found: no server of this route lists \(String(decoding: uri, as: UTF8.self))")
+        }
+    }
+
+    /// `completion/complete`: routed by its `ref` (a prompt name or a resource URI).
+    func relayCompletion() {
+        guard case .object(let message)? = JSONValue.parse(body[...]), case .object(let params)? = message["params"],
+              case .object(var ref)? = params["ref"] else {
+            return respondError(code: -32602, message: "Invalid params: params.ref is required")
+        }
+        if case .string(let name)? = ref["name"] {
+            guard case .backend(let server, let original) = catalog.resolvePrompt(name) else {
+                return respondError(code: -32602, message: "Unknown prompt \"\(String(decoding: name, as: UTF8.self))\"")
+            }
+            ref["name"] = .string(original)
+            var params = params
+            params["ref"] = .object(ref)
+            var rewritten = message
+            rewritten["params"] = .object(params)
+            var out: [UInt8] = []
+            JSONValue.object(rewritten).write(into: &out)
+            body = out
+            guard case .success(let scanned) = MessageScanner.scan(body[...]) else { return respondError(code: -32603, message: "Internal error") }
+            fields = scanned
+            return relay(to: server, rename: nil)
+        }
+        if case .string(let uri)? = ref["uri"], let server = catalog.resolveResource(uri) {
+            return relay(to: server, rename: nil)
+        }
+        respondError(code: -32602, message: "Invalid params: params.ref names nothing this route serves")
+    }
+
+    /// Sends the client's request to `route.backends[server]` with a gateway id (and the
+    /// backend's own name for `rename`), retrying once on a fresh backend session after a 404.
+    func relay(to server: Int, rename: (range: Range<Int>, name: [UInt8])?, attempt: Int = 0) {
+        let backend = route.backends[server]
+        let generation = self.generation
+        backendUse(for: backend) { [unowned self] use in
+            guard generation == self.generation else { return }
+            guard let use else {
+                return self.respondError(code: GatewayCodes.unavailable, message: "backend \"\(backend.name)\" is unavailable")
+            }
+            let gatewayID = self.context.gatewayID()
+            let out = self.backendBody(gatewayID: gatewayID, rename: rename, use: use, backend: backend)
+            let call = BackendCall(maxResponseBytes: self.context.settings.maxBackendResponse)
+            self.calls.append(call)
+            self.relayed = (backend, use, gatewayID)
+            var status = 0
+            let idToken = Array(String(gatewayID).utf8)
+            call.onHead = { code, _ in status = code }
+            call.onMessage = { [unowned self] message in
+                guard generation == self.generation else { return true }
+                if status == 404 && !use.isModern { return true }  // session gone: retried below
+                return self.relayMessage(message, gatewayID: idToken, use: use, backend: backend)
+            }
+            call.onEnd = { [unowned self] outcome in
+                guard generation == self.generation else { return }
+                self.calls.removeAll { $0 === call }
+                self.relayed = nil
+                if status == 404, !use.isModern, use.sessionID != nil, attempt == 0 {
+                    return self.reopen(backend) { [unowned self] in
+                        guard generation == self.generation else { return }
+                        self.relay(to: server, rename: rename, attempt: 1)
+                    }
+                }
+                if case .failed(let code, let reason) = outcome {
+                    return self.respondError(code: code, message: "backend \"\(backend.name)\" \(reason)")
+                }
+                if status == 404, !use.isModern {
+                    return self.respondError(code: GatewayCodes.sessionLost, message: "backend \"\(backend.name)\" lost its session and did not accept a new one")
+                }
+                self.respondError(code: GatewayCodes.protocolError,
+                                  message: "backend \"\(backend.name)\" ended its response without answering (HTTP \(status))")
+            }
+            let method = self.fields.method.map { self.body[$0].dropFirst().dropLast() }
+            // Mcp-Name mirrors the backend's own params.name, or params.uri for resources/read.
+            let headerName = rename?.name ?? (self.isMethod("resources/read") ? self.fields.uri.flatMap { JSONString.decode(self.body[$0]) } : nil)
+            self.context.send(call, to: backend, use: use, method: method, name: headerName, id: gatewayID, body: out)
+        }
+    }
+
+    /// The client's body with the gateway id, the backend's name, and (for a legacy client on a
+    /// modern backend) the `_meta` the modern era requires.
+    private func backendBody(gatewayID: Int, rename: (range: Range<Int>, name: [UInt8])?, use: BackendSessionUse,
+                             backend: GatewayBackend) -> [UInt8] {
+        var edits = SpliceEdits()
+        let idToken = Array(String(gatewayID).utf8)
+        if let id = fields.id { edits.add(id, idToken[...]) }
+        // A stdio process is shared by the worker's sessions: progress is matched to the call by
+        // a token of the gateway's own (the call's id), put back on the way out.
+        var isStdio = false
+        if case .stdio = backend.kind { isStdio = true }
+        let stripMeta = !use.isModern && era.isModern && fields.meta != nil
+        if isStdio, !stripMeta, let token = fields.progressToken { edits.add(token, idToken[...]) }
+        var nameToken: [UInt8] = []
+        if let rename {
+            JSONString.write(rename.name, into: &nameToken)
+            edits.add(rename.range, nameToken[...])
+        }
+        var meta: [UInt8] = []
+        if use.isModern, !era.isModern, let insertion = metaInsertion(into: &meta) {
+            edits.add(insertion..<insertion, meta[...])
+        } else if stripMeta, let range = fields.meta,
+                  let stripped = Self.legacyMeta(body[range], progressToken: isStdio ? idToken : nil) {
+            // A legacy backend refuses the modern envelope: its _meta keys are taken out
+            // (progressToken and any other key stay).
+            meta = stripped
+            if edits.canAdd(range) { edits.add(range, meta[...]) }
+        }
+        return edits.applied(to: body[...])
+    }
+
+    /// A modern request's `_meta` without the `io.modelcontextprotocol/` envelope keys.
+    static func legacyMeta(_ meta: ArraySlice<UInt8>, progressToken: [UInt8]?) -> [UInt8]? {
+        guard case .object(var object)? = JSONValue.parse(meta) else { return nil }
+        for key in object.keys where key.starts(with: Array("io.modelcontextprotocol/".utf8)) { object.remove(key) }
+        if let progressToken, object["progressToken"] != nil { object["progressToken"] = .number(progressToken) }
+        return JSONValue.object(object).serialized
+    }
+
+    /// Where the modern `_meta` keys go in a legacy client's request, with `meta` filled with
+    /// the text to insert there.
+    private func metaInsertion(into meta: inout [UInt8]) -> Int? {
+        var keys: [UInt8] = []
+        keys.append(contentsOf: #""io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":"#.utf8)
+        let capabilities = session?.clientCapabilities ?? []
+        keys.append(contentsOf: capabilities.isEmpty ? Array("{}".utf8) : capabilities)
+        if let info = session?.clientInfo, !info.isEmpty {
+            keys.append(contentsOf: #","io.modelcontextprotocol/clientInfo":"#.utf8)
+            keys.append(contentsOf: info)
+        }
+        // A legacy server sends log messages unless told a level; a modern one only to requests
+        // that opt in. The bridge opts in at the level the client set, else at "debug".
+        keys.append(contentsOf: #","io.modelcontextprotocol/logLevel":"#.utf8)
+        if let nonce = session?.nonce, let level = context.logLevels[nonce] {
+            JSONString.write(level, into: &keys)
+        } else {
+            keys.append(contentsOf: #""debug""#.utf8)
+        }
+        func isEmptyObject(_ range: Range<Int>) -> Bool {
+            var i = range.lowerBound + 1
+            while i < range.upperBound, [0x20, 0x0A, 0x0D, 0x09].contains(body[i]) { i += 1 }
+            return i < range.upperBound && body[i] == UInt8(ascii: "}")
+        }
+        if let existing = fields.meta, MessageScanner.kind(of: existing, in: body[...]) == .object {
+            meta = keys
+            if !isEmptyObject(existing) { meta.append(UInt8(ascii: ",")) }
+            return existing.lowerBound + 1
+        }
+        if let params = fields.params, MessageScanner.kind(of: params, in: body[...]) == .object {
+            meta = Array(#""_meta":{"#.utf8) + keys + [UInt8(ascii: "}")]
+            if !isEmptyObject(params) { meta.append(UInt8(ascii: ",")) }
+            return params.lowerBound + 1
+        }
+        guard fields.params == nil, let end = body.lastIndex(of: UInt8(ascii: "}")) else { return nil }
+        meta = Array(#","params":{"_meta":{"#.utf8) + keys + Array("}}".utf8)
+        return end
+    }
+
+    /// One message from the backend: the answer (id spliced back, request done), a related
+    /// notification (streamed when the client accepts SSE), or a server-to-client request.
+    func relayMessage(_ message: ArraySlice<UInt8>, gatewayID: [UInt8], use: BackendSessionUse, backend: GatewayBackend) -> Bool {
+        guard case .success(let scanned) = MessageScanner.scan(message) else {
+            return true  // not JSON-RPC: dropped (the request fails if no answer follows)
+        }
+        switch scanned.kind {
+        case .response:
+            guard let id = scanned.id, message[id].elementsEqual(gatewayID), let clientID else { return true }
+            var edits = SpliceEdits()
+            edits.add(id, clientID)
+            if era.isModern, !use.isModern, let result = scanned.result,
+               MessageScanner.kind(of: result, in: message) == .object,
+               !message[result].containsSequence("\"resultType\"") {
+                var empty = true
+                var i = result.lowerBound + 1
+                while i < result.upperBound, [0x20, 0x0A, 0x0D, 0x09].contains(message[i]) { i += 1 }
+                if i < result.upperBound, message[i] != UInt8(ascii: "}") { empty = false }
+                // A legacy backend's result for a modern client: the fields that era requires
+                // (resources/read results also carry cache hints: never cached).
+                let fields = isMethod("resources/read") ? #""resultType":"complete","ttlMs":0,"cacheScope":"private""#
+                                                        : #""resultType":"complete""#
+                edits.add((result.lowerBound + 1)..<(result.lowerBound + 1), Array((empty ? fields : fields + ",").utf8)[...])
+            }
+            let out = edits.applied(to: message)
+            relayed = nil
+            if streaming {
+                _ = sendEvent(out[...])
+                endStream()
+            } else {
+                respond(status: 200, json: out)
+            }
+            return true
+        case .notification:
+            guard acceptsEventStream else { return true }
+            if !streaming { startStream() }
+            if case .stdio = backend.kind, let token = scanned.progressToken, let original = fields.progressToken {
+                var edits = SpliceEdits()
+                edits.add(token, body[original])
+                return sendEvent(edits.applied(to: message)[...])
+            }
+            return sendEvent(message)
+        default:
+            return relayServerRequest(message, scanned, backend: backend)
+        }
+    }
+
+    /// A backend's request to the client (elicitation, sampling, roots, ping) on the stream of
+    /// the client's request: it goes to the client with an id of the gateway's own, which
+    /// carries (sealed, with a MAC) the backend and the backend's id, so that the client's
+    /// answer finds its way back from any worker or instance.
+    private func relayServerRequest(_ message: ArraySlice<UInt8>, _ scanned: MessageFields, backend: GatewayBackend) -> Bool {
+        guard acceptsEventStream, !era.isModern, let id = scanned.id, let session,
+              let token = try? context.cursors.encode(
+                MergedCursor(routeTag: Self.sessionTag(session), method: Self.serverRequestTag,
+                             pending: [PendingPage(server: backend.nameBytes, cursor: Array(message[id]))])) else {
+            return true
+        }
+        var clientFacing: [UInt8] = []
+        JSONString.write(Array("mcp-edge:".utf8) + token, into: &clientFacing)
+        var edits = SpliceEdits()
+        edits.add(id, clientFacing[...])
+        if !streaming { startStream() }
+        return sendEvent(edits.applied(to: message)[...])
+    }
+
+    static let serverRequestTag: UInt8 = 0xF0
+
+    static func sessionTag(_ session: ClientSessionState) -> UInt32 {
+        session.nonce.prefix(4).reduce(0) { $0 << 8 | UInt32($1) }
+    }
+
+    /// The client's answer to a relayed server-to-client request: sent to the backend that
+    /// asked, with the backend's own id, on the client's session there. Answered 202.
+    func relayClientResponse() {
+        guard let session, let range = fields.id, MessageScanner.kind(of: range, in: body[...]) == .string,
+              let text = JSONString.decode(body[range]), text.starts(with: Array("mcp-edge:".utf8)),
+              let relayed = context.cursors.decode(text.dropFirst(9)),
+              relayed.method == Self.serverRequestTag, relayed.routeTag == Self.sessionTag(session),
+              let target = relayed.pending.first,
+              let server = catalog.serverIndex(target.server) else {
+            return respondAccepted()  // not an answer to anything mcp-edge relayed: dropped
+        }
+        let backend = route.backends[server]
+        var edits = SpliceEdits()
+        edits.add(range, target.cursor[...])
+        let out = edits.applied(to: body[...])
+        let generation = self.generation
+        backendUse(for: backend) { [unowned self] use in
+            guard generation == self.generation else { return }
+            if let use {
+                let call = BackendCall(maxResponseBytes: 64 * 1024)
+                call.onEnd = { _ in }
+                self.context.send(call, to: backend, use: use, method: nil, name: nil, id: nil, body: out)
+            }
+            self.respondAccepted()
+        }
+    }
+}

@@ -1,0 +1,229 @@
+import EdgeHTTP
+import EdgeIO
+import MCPGateway
+import MCPWire
+
+/// The client-facing side of one request on a gateway route: mcp-edge is the MCP server here.
+/// The body is gathered (it is small and bounded), then the request is answered locally
+/// (`initialize`, `server/discover`, `ping`, errors), relayed to one backend with its id and
+/// name rewritten (`tools/call`, `prompts/get`, `resources/read`, …), or fanned out to every
+/// backend and merged (`tools/list`, …). One per `Exchange`, reused from request to request.
+final class GatewayRequest {
+    unowned(unsafe) let exchange: Exchange
+    var isActive = false
+    private(set) var route: GatewayRoute!
+    private(set) var context: GatewayContext!
+    var body: [UInt8] = []
+    private var bodyTooLarge = false
+    private var httpMethod: HTTPMethod = .post
+    /// Request headers the gateway reads (copied: the head is reused by the next request).
+    var versionHeader: [UInt8]?
+    var sessionHeader: [UInt8]?
+    var methodHeader: [UInt8]?
+    var nameHeader: [UInt8]?
+    var acceptsEventStream = false
+    var era: ClientEra = .legacy(version: nil)
+    var fields = MessageFields()
+    /// The client's legacy session, opened from its sealed id.
+    var session: ClientSessionState?
+    /// Backend calls in flight for this request.
+    var calls: [BackendCall] = []
+    /// The response is an SSE stream whose head has been sent.
+    var streaming = false
+    lazy var timer = LoopTimer { [unowned self] in self.fanOutTimedOut() }
+    /// Runs when the fan-out timer fires (set by the list and initialize paths).
+    var onTimeout: (() -> Void)?
+    /// Bumped when a request ends: callbacks of calls that outlive it compare and stop.
+    var generation = 0
+    /// The backend request a relay has in flight (cancelled upstream if the client leaves).
+    var relayed: (backend: GatewayBackend, use: BackendSessionUse, gatewayID: Int)?
+
+    init(exchange: Exchange) {
+        self.exchange = exchange
+    }
+
+    var catalog: Catalog { context.catalogs[route.index] }
+
+    /// The client's id token (byte for byte), or nil for notifications.
+    var clientID: ArraySlice<UInt8>? { fields.id.map { body[$0] } }
+
+    func begin(head: inout HTTPRequestHead, route: GatewayRoute, context: GatewayContext) {
+        isActive = true
+        generation &+= 1
+        relayed = nil
+        self.route = route
+        self.context = context
+        httpMethod = head.method
+        body.removeAll(keepingCapacity: true)
+        bodyTooLarge = false
+        streaming = false
+        session = nil
+        fields = MessageFields()
+        let headers = head.fields
+        versionHeader = headers.first(.mcpProtocolVersion).map(Array.init)
+        sessionHeader = headers.first(.mcpSessionId).map(Array.init)
+        methodHeader = headers.firstIndex(name: "mcp-method").map { Array(headers.value(at: $0)) }
+        nameHeader = headers.firstIndex(name: "mcp-name").map { Array(headers.value(at: $0)) }
+        acceptsEventStream = headers.fields.indices.contains { index in
+            headers.fields[index].known == .accept && headers.value(at: index).containsSequence("text/event-stream")
+        }
+        era = ClientEra.of(protocolVersionHeader: versionHeader)
+    }
+
+    func body(_ bytes: ByteView) -> Bool {
+        guard !bodyTooLarge else { return true }
+        if body.count + bytes.count > context.settings.maxBodyBytes {
+            bodyTooLarge = true
+            body.removeAll()
+        } else {
+            body.append(bytes)
+        }
+        return true
+    }
+
+    func resume() {
+        for call in calls { call.resume() }
+    }
+
+    /// The client went away or reset its stream: backend work for it stops.
+    func cancel() {
+        isActive = false
+        generation &+= 1
+        stopCalls()
+        if let relayed, !relayed.use.isModern {
+            // Tell the backend too: closing its connection is not cancellation in the legacy era.
+            var params = JSONObject()
+            params["requestId"] = .number(Array(String(relayed.gatewayID).utf8))
+            params["reason"] = "the client went away"
+            context.ask(relayed.backend, use: relayed.use, method: "notifications/cancelled", params: params,
+                        notification: true) { _ in }
+            self.relayed = nil
+        }
+    }
+
+    func stopCalls() {
+        let running = calls
+        calls.removeAll()
+        for call in running { call.cancel() }
+        onTimeout = nil
+        context?.loop.disarm(timer)
+    }
+
+    private func fanOutTimedOut() {
+        let action = onTimeout
+        onTimeout = nil
+        action?()
+    }
+
+    // MARK: Handling
+
+    func end() {
+        guard !bodyTooLarge else {
+            return respond(status: 413, json: Exchange.bodyTooLarge(limit: context.settings.maxBodyBytes))
+        }
+        switch httpMethod {
+        case .post: break
+        case .get, .delete:
+            if era.isModern { return respondProblem(RequestProblem(status: 405, code: -32600, message: "GET and DELETE are not part of the 2026-07-28 protocol")) }
+            return httpMethod == .get ? handleGet() : handleDelete()
+        default:
+            return respondProblem(RequestProblem(status: 405, code: -32600, message: "an MCP endpoint takes POST (and GET/DELETE with a session)"))
+        }
+        if case .unsupported(let version) = era {
+            return respondProblem(.unsupportedVersion(version))
+        }
+        switch MessageScanner.scan(body[...]) {
+        case .success(let scanned): fields = scanned
+        case .failure(.parseError):
+            return respondProblem(RequestProblem(status: 400, code: -32700, message: "Parse error: the body is not valid JSON"))
+        case .failure:
+            return respondProblem(RequestProblem(status: 400, code: -32600, message: "Invalid Request: not a JSON-RPC 2.0 message"))
+        }
+        guard fields.kind != .invalid else {
+            return respondProblem(RequestProblem(status: 400, code: -32600, message: "Invalid Request: not a JSON-RPC 2.0 message"))
+        }
+        if case .modern(let version) = era {
+            if let problem = ModernRequestCheck.check(body[...], fields, headerVersion: version,
+                                                      methodHeader: methodHeader?[...], nameHeader: nameHeader?[...]) {
+                return respondProblem(problem)
+            }
+        } else if !isMethod("initialize") {
+            guard openSession() else { return }
+        }
+        switch fields.kind {
+        case .response:
+            relayClientResponse()
+        case .notification:
+            handleNotification()
+        default:
+            handleRequest()
+        }
+    }
+
+    /// Opens the sealed `Mcp-Session-Id` of a legacy request; answers 400/404 itself when it cannot.
+    func openSession() -> Bool {
+        guard let token = sessionHeader else {
+            respondProblem(RequestProblem(status: 400, code: -32600, message: "Bad Request: Mcp-Session-Id header is required (send initialize first)"))
+            return false
+        }
+        switch context.sealer.open(token[...], now: context.now) {
+        case .valid(let state) where !context.isRevoked(state.nonce):
+            session = state
+            return true
+        default:
+            respondProblem(RequestProblem(status: 404, code: -32001, message: "Session not found: initialize again"))
+            return false
+        }
+    }
+
+    func isMethod(_ name: StaticString) -> Bool {
+        guard let range = fields.method else { return false }
+        let token = body[range]
+        guard token.count == name.utf8CodeUnitCount + 2 else { return false }
+        var i = token.startIndex + 1
+        for j in 0..<name.utf8CodeUnitCount {
+            if token[i] != name.utf8Start[j] { return false }
+            i += 1
+        }
+        return true
+    }
+
+    private func handleNotification() {
+        if isMethod("notifications/cancelled") { forwardCancellation() }
+        respondAccepted()
+    }
+
+    private func handleRequest() {
+        if isMethod("ping") { return respondResult(JSONObject()) }
+        if isMethod("initialize"), !era.isModern { return initializeSession() }
+        if isMethod("server/discover"), era.isModern { return discover() }
+        if let method = fields.method, let kind = ListKind(method: body[method].dropFirst().dropLast()) {
+            return list(kind)
+        }
+        if isMethod("tools/call") { return relayByName(tool: true) }
+        if isMethod("prompts/get") { return relayByName(tool: false) }
+        if isMethod("resources/read") || isMethod("resources/subscribe") || isMethod("resources/unsubscribe") {
+            return relayByURI()
+        }
+        if isMethod("logging/setLevel"), !era.isModern { return setLogLevel() }
+        if isMethod("completion/complete") { return relayCompletion() }
+        let status = era.isModern ? 404 : 200
+        respondProblem(RequestProblem(status: status, code: -32601, message: "Method not found"))
+    }
+}
+
+extension ArraySlice where Element == UInt8 {
+    /// Whether the bytes contain `text` (ASCII, case-sensitive).
+    func containsSequence(_ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard self.count >= count else { return false }
+        var i = startIndex
+        while i + count <= endIndex {
+            var j = 0
+            while j < count && self[i + j] == text.utf8Start[j] { j += 1 }
+            if j == count { return true }
+            i += 1
+        }
+        return false
+    }
+}
