@@ -46,12 +46,19 @@ extension ServingPlan {
         var targets: [String: UpstreamTarget] = [:]
         for server in config.orderedServers {
             guard case .http(let url) = server.backend else { continue }
-            guard url.scheme == .http else {
-                throw PlanError(description: "server \(server.name): https:// backends are not supported yet; use http://")
+            var context: TLSClientContext?
+            if url.scheme == .https {
+                do {
+                    context = try TLSClientContext(caFile: server.tls.caFile, verifyPeer: server.tls.verify)
+                } catch {
+                    throw PlanError(description: "server \(server.name): \(error)")
+                }
             }
-            let address = try Self.socketAddress(host: url.host, port: url.port, what: "server \(server.name)")
+            // Host names are resolved here, once, before any event loop runs (never on a loop).
+            let address = try Self.resolve(host: url.host, port: url.port, what: "server \(server.name)")
             targets[server.name] = UpstreamTarget(name: server.name, index: targets.count, address: address,
-                                                  host: url.hostHeader, path: url.path)
+                                                  host: url.hostHeader, path: url.path, tls: context,
+                                                  serverName: server.tls.serverName ?? url.host)
         }
         var routes: [(path: String, route: Route)] = []
         var gatewayBackends: [String: GatewayBackend] = [:]
@@ -141,6 +148,19 @@ extension ServingPlan {
             return try SocketAddress(host: host, port: UInt16(port))
         } catch {
             throw PlanError(description: "\(what): \(host) is not an IP address; host names are not resolved yet, write the IP address")
+        }
+    }
+
+    private static func resolve(host: String, port: Int, what: String) throws -> SocketAddress {
+        do {
+            guard let first = try SocketAddress.resolve(host: host, port: UInt16(port)).first else {
+                throw PlanError(description: "\(what): \(host) has no address")
+            }
+            return first
+        } catch let error as PlanError {
+            throw error
+        } catch {
+            throw PlanError(description: "\(what): \(error)")
         }
     }
 

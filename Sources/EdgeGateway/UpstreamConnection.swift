@@ -1,12 +1,13 @@
 import EdgeHTTP
 import EdgeIO
+import EdgeTLS
 import MCPWire
 
 /// One keep-alive HTTP/1.1 connection to a backend. It carries one exchange at a time
 /// (no pipelining): writes the request as the client sends it and streams the response back
 /// as it arrives, pausing its reads when the client side is full.
 final class UpstreamConnection: IOHandler, Flushable {
-    private enum State { case connecting, active, idle, closed }
+    private enum State { case connecting, handshaking, active, idle, closed }
     private enum ResponsePhase { case head, length(Int), chunked, untilClose, done }
 
     let fd: Int32
@@ -48,6 +49,8 @@ final class UpstreamConnection: IOHandler, Flushable {
     private var replayable = false
     static let replayLimit = 64 * 1024
     let timer = LoopTimer()
+    /// TLS to an `https://` backend (set once the TCP connection is up).
+    private var tls: TLSConnection?
 
     init(fd: Int32, target: UpstreamTarget, pool: UpstreamPool) {
         self.fd = fd
@@ -140,7 +143,7 @@ final class UpstreamConnection: IOHandler, Flushable {
         guard state == .active || state == .connecting, canWrite else { return }
         let hadBacklog = outbound.readableBytes >= Exchange.requestHighWater
         while !outbound.isEmpty {
-            switch Socket.write(fd, from: outbound) {
+            switch writeOutbound() {
             case .count(let n):
                 if replayable { keepForReplay(n) }
                 requestBytesWritten += n
@@ -208,8 +211,40 @@ final class UpstreamConnection: IOHandler, Flushable {
                 pool.release(self)
                 return
             }
-            state = .active
-            loop.arm(timer, in: pool.settings.upstreamFirstByteTimeout)
+            if let context = target.tls {
+                do {
+                    tls = try TLSConnection(clientContext: context, fd: fd, serverName: target.serverName)
+                } catch {
+                    failExchange(status: 502, code: .backendUnavailable, reason: "cannot start TLS")
+                    return
+                }
+                state = .handshaking
+            } else {
+                state = .active
+                loop.arm(timer, in: pool.settings.upstreamFirstByteTimeout)
+            }
+        }
+        if state == .handshaking {
+            guard let tls else { return }
+            switch tls.handshake() {
+            case .done:
+                canWrite = true
+                guard exchange != nil else {
+                    state = .idle  // its request was withdrawn meanwhile: a fresh connection for the pool
+                    loop.disarm(timer)
+                    pool.release(self)
+                    return
+                }
+                state = .active
+                loop.arm(timer, in: pool.settings.upstreamFirstByteTimeout)
+                writePending()  // the handshake may have ended on a read: the request goes now
+            case .wantRead, .wantWrite:
+                return
+            case .closed, .error:
+                failExchange(status: 502, code: .backendUnavailable,
+                             reason: "failed the TLS handshake (certificate, host name or protocol; see tls: in the server's settings)")
+                return
+            }
         }
         if events.contains(.writable) {
             canWrite = true
@@ -218,7 +253,9 @@ final class UpstreamConnection: IOHandler, Flushable {
         if events.contains(.readable) || events.contains(.hangup) {
             canRead = true
             if state == .idle {
-                // A backend never speaks first: bytes or EOF on an idle connection end it.
+                // A backend never speaks first: bytes or EOF on an idle connection end it
+                // (TLS 1.3 session tickets are consumed without ending it).
+                if tls != nil, idleTLSReadIsQuiet() { return }
                 close()
                 return
             }
@@ -228,14 +265,14 @@ final class UpstreamConnection: IOHandler, Flushable {
 
     private func readAvailable() {
         while canRead && !readPaused && state == .active {
-            if case .length(let remaining) = phase, inbound.isEmpty, !discarding, let exchange,
+            if tls == nil, case .length(let remaining) = phase, inbound.isEmpty, !discarding, let exchange,
                let sink = exchange.downstream.responseBodySink(for: exchange) {
                 readBodyDirectly(into: sink, remaining: remaining, for: exchange)
                 continue
             }
             pool.buffers.lend(&inbound)
             inbound.reserveWritable(4096)
-            switch Socket.read(fd, into: &inbound) {
+            switch readInbound() {
             case .count:
                 responseByteSeen = true
                 if replayable { replayable = false; forgetReplay() }
@@ -252,6 +289,42 @@ final class UpstreamConnection: IOHandler, Flushable {
                 return
             }
         }
+    }
+
+    /// One read of response bytes, through TLS for an https backend.
+    private func readInbound() -> IOResult {
+        guard let tls else { return Socket.read(fd, into: &inbound) }
+        switch tls.read(into: &inbound) {
+        case .bytes(let n): return .count(n)
+        case .wantRead, .wantWrite: return .wouldBlock
+        case .closed: return .closed
+        case .error: return .failed(0)
+        }
+    }
+
+    /// One write of request bytes, through TLS for an https backend.
+    private func writeOutbound() -> IOResult {
+        guard let tls else { return Socket.write(fd, from: outbound) }
+        switch tls.write(outbound) {
+        case .written(let n): return .count(n)
+        case .wantWrite, .wantRead: return .wouldBlock
+        case .closed: return .closed
+        case .error: return .failed(0)
+        }
+    }
+
+    /// An idle TLS connection became readable: true when it was only TLS housekeeping (a
+    /// session ticket), false when the backend sent data or closed.
+    private func idleTLSReadIsQuiet() -> Bool {
+        guard let tls else { return false }
+        pool.buffers.lend(&inbound)
+        inbound.reserveWritable(1024)
+        let result = tls.read(into: &inbound)
+        let quiet: Bool
+        if case .wantRead = result { quiet = true } else { quiet = false }
+        inbound.clear()
+        pool.buffers.reclaim(&inbound)
+        return quiet
     }
 
     /// Reads body bytes of known length straight into the client's buffer: no copy through ours.
@@ -426,6 +499,8 @@ final class UpstreamConnection: IOHandler, Flushable {
             close()
         case .connecting:
             failExchange(status: 504, code: .backendTimeout, reason: "did not accept the connection in time")
+        case .handshaking:
+            failExchange(status: 504, code: .backendTimeout, reason: "did not finish the TLS handshake in time")
         case .active:
             if discarding { close(); return }
             failExchange(status: 504, code: .backendTimeout, reason: "did not answer in time")
@@ -450,7 +525,7 @@ final class UpstreamConnection: IOHandler, Flushable {
         exchange = nil
         replayable = false
         forgetReplay()
-        if state == .connecting {
+        if state == .connecting || state == .handshaking {
             outbound.clear()
             pool.buffers.reclaim(&outbound)
             return  // joins the pool once connected (see `handle`)

@@ -1,4 +1,5 @@
 import EdgeIO
+import EdgeTLS
 
 /// A backend server as the data plane needs it: where to connect, what Host to send, and the
 /// path requests are forwarded to. Built once per configuration snapshot.
@@ -13,14 +14,21 @@ public final class UpstreamTarget {
     let path: [UInt8]
     /// The backend name as bytes, for error bodies.
     let nameBytes: [UInt8]
+    /// TLS for an `https://` backend (nil: plain TCP), shared by every worker.
+    let tls: TLSClientContext?
+    /// The name sent as SNI and checked against the backend's certificate.
+    let serverName: String
 
-    public init(name: String, index: Int, address: SocketAddress, host: String, path: String) {
+    public init(name: String, index: Int, address: SocketAddress, host: String, path: String,
+                tls: TLSClientContext? = nil, serverName: String? = nil) {
         self.name = name
         self.index = index
         self.address = address
         self.hostHeader = Array(host.utf8)
         self.path = Array(path.utf8)
         self.nameBytes = Array(name.utf8)
+        self.tls = tls
+        self.serverName = serverName ?? address.host
     }
 }
 

@@ -21,7 +21,7 @@ public struct SocketAddress: CustomStringConvertible, Sendable {
         }
     }
 
-    private init(unchecked host: String, port: UInt16, family: Family) {
+    fileprivate init(unchecked host: String, port: UInt16, family: Family) {
         self.host = host
         self.port = port
         self.family = family
@@ -49,5 +49,50 @@ public struct SocketAddress: CustomStringConvertible, Sendable {
                 try $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { try body($0, socklen_t(MemoryLayout<sockaddr_in6>.size)) }
             }
         }
+    }
+}
+
+extension SocketAddress {
+    /// The addresses of `host` (an IP literal, or a name looked up with `getaddrinfo`, IPv4
+    /// first). Blocking: call it off the event loops (at start-up, or on a resolver thread).
+    public static func resolve(host: String, port: UInt16) throws -> [SocketAddress] {
+        if let literal = try? SocketAddress(host: host, port: port), host != "localhost" { return [literal] }
+        var hints = addrinfo()
+        hints.ai_socktype = Int32(SOCK_STREAM.rawValue)
+        hints.ai_family = AF_UNSPEC
+        var list: UnsafeMutablePointer<addrinfo>?
+        let status = getaddrinfo(host, String(port), &hints, &list)
+        guard status == 0, let first = list else {
+            let reason = String(cString: gai_strerror(status))
+            throw IOError("getaddrinfo", errno: EINVAL, detail: "(cannot resolve \(host): \(reason))")
+        }
+        defer { freeaddrinfo(first) }
+        var v4: [SocketAddress] = [], v6: [SocketAddress] = []
+        var node: UnsafeMutablePointer<addrinfo>? = first
+        while let entry = node {
+            var text = [CChar](repeating: 0, count: Int(INET6_ADDRSTRLEN) + 1)
+            if let address = entry.pointee.ai_addr {
+                if entry.pointee.ai_family == AF_INET {
+                    address.withMemoryRebound(to: sockaddr_in.self, capacity: 1) { a in
+                        var addr = a.pointee.sin_addr
+                        _ = inet_ntop(AF_INET, &addr, &text, socklen_t(text.count))
+                    }
+                    let value = String(cString: text)
+                    if !v4.contains(where: { $0.host == value }) { v4.append(SocketAddress(unchecked: value, port: port, family: .v4)) }
+                } else if entry.pointee.ai_family == AF_INET6 {
+                    address.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { a in
+                        var addr = a.pointee.sin6_addr
+                        _ = inet_ntop(AF_INET6, &addr, &text, socklen_t(text.count))
+                    }
+                    let value = String(cString: text)
+                    if !v6.contains(where: { $0.host == value }) { v6.append(SocketAddress(unchecked: value, port: port, family: .v6)) }
+                }
+            }
+            node = entry.pointee.ai_next
+        }
+        guard !(v4.isEmpty && v6.isEmpty) else {
+            throw IOError("getaddrinfo", errno: EINVAL, detail: "(\(host) has no IPv4 or IPv6 address)")
+        }
+        return v4 + v6
     }
 }
