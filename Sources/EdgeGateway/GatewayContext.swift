@@ -49,6 +49,19 @@ final class GatewayContext {
     static let sessionCacheLimit = 50_000
     /// Sessions ended with DELETE (nonce → expiry), told to every worker of the process.
     private var revoked: [[UInt8]: UInt32] = [:]
+    /// Relayed requests of legacy clients in flight on this worker (session nonce + the client's
+    /// id token → where it went), so that `notifications/cancelled` can name the backend's id.
+    var inFlight: [[UInt8]: (backend: GatewayBackend, use: BackendSessionUse, gatewayID: Int)] = [:]
+
+    /// A legacy client cancelled a request: if it runs on this worker, its backend is told.
+    func cancelInFlight(_ key: [UInt8], reason: JSONValue?) {
+        guard let entry = inFlight.removeValue(forKey: key) else { return }
+        var params = JSONObject()
+        params["requestId"] = .number(Array(String(entry.gatewayID).utf8))
+        if let reason { params["reason"] = reason }
+        ask(entry.backend, use: entry.use, method: "notifications/cancelled", params: params, notification: true) { _ in }
+    }
+
     /// Log levels legacy clients set with `logging/setLevel` (nonce → level), stamped into the
     /// `_meta` of their requests to modern backends. Told to every worker, bounded.
     private(set) var logLevels: [[UInt8]: [UInt8]] = [:]

@@ -74,6 +74,7 @@ extension GatewayRequest {
     func finishRequest() {
         isActive = false
         generation &+= 1
+        relayed = nil
         calls.removeAll()
         onTimeout = nil
         context.loop.disarm(timer)

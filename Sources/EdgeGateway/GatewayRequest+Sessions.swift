@@ -203,9 +203,15 @@ extension GatewayRequest {
         respondResult(JSONObject())
     }
 
-    /// `notifications/cancelled` for a request relayed on this worker: sent to its backend.
+    /// `notifications/cancelled` from a legacy client: whichever worker relays that request
+    /// tells its backend, with the backend's id.
     func forwardCancellation() {
-        // The client's request id would have to be mapped to the backend's; requests relayed
-        // here are cancelled when their client stream closes (see `cancel`).
+        guard let session, let range = fields.requestID else { return }
+        let key = session.nonce + Array(body[range])
+        var reason: JSONValue?
+        if case .object(let message)? = JSONValue.parse(body[...]), case .object(let params)? = message["params"] {
+            reason = params["reason"]
+        }
+        context.broadcast { $0.cancelInFlight(key, reason: reason) }
     }
 }

@@ -36,7 +36,23 @@ final class GatewayRequest {
     /// Bumped when a request ends: callbacks of calls that outlive it compare and stop.
     var generation = 0
     /// The backend request a relay has in flight (cancelled upstream if the client leaves).
-    var relayed: (backend: GatewayBackend, use: BackendSessionUse, gatewayID: Int)?
+    var relayed: (backend: GatewayBackend, use: BackendSessionUse, gatewayID: Int)? {
+        didSet { trackInFlight() }
+    }
+    /// This request's key in the worker's `inFlight` table (legacy clients).
+    var inFlightKey: [UInt8]?
+
+    /// Keeps the worker's table of cancellable relays in step with `relayed`.
+    private func trackInFlight() {
+        if let key = inFlightKey {
+            context.inFlight[key] = nil
+            inFlightKey = nil
+        }
+        guard let relayed, !relayed.use.isModern, !era.isModern, let session, let id = fields.id else { return }
+        let key = session.nonce + Array(body[id])
+        context.inFlight[key] = relayed
+        inFlightKey = key
+    }
 
     init(exchange: Exchange) {
         self.exchange = exchange
@@ -50,6 +66,7 @@ final class GatewayRequest {
     func begin(head: inout HTTPRequestHead, route: GatewayRoute, context: GatewayContext) {
         isActive = true
         generation &+= 1
+        self.context = context
         relayed = nil
         self.route = route
         self.context = context

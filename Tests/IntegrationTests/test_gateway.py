@@ -401,3 +401,16 @@ def test_log_notification_keeps_the_server_name(sdk_gw, mode):
 
     assert run(body) == "gamma:log:hey"
     assert len(logs) == 1 and logs[0][1] == "hey" and "gamma" in (logs[0][0] or ""), logs
+
+
+def test_legacy_cancellation_reaches_a_legacy_backend_with_its_own_id(legacy_sdk_gw):
+    """notifications/cancelled names the client's id; the legacy backend must get its own."""
+    async def body():
+        async with connect(legacy_sdk_gw.url, mode="legacy") as c:
+            with anyio.move_on_after(0.8):
+                await c.call_tool("delta__slow", {"seconds": 10})
+            assert await call_text(c, "delta__echo", {"text": "after"}) == "delta:echo:after"
+
+    run(body)
+    legacy_sdk_gw.delta.wait_event("slow-cancelled")
+    assert not any(e["event"] == "slow-done" for e in legacy_sdk_gw.delta.events())
