@@ -34,6 +34,19 @@ enum BackendRequestWriter {
         buffer.write(contentsOf: body)
     }
 
+    /// The GET that opens a legacy backend session's stream of server-initiated messages.
+    static func get(target: UpstreamTarget, use: BackendSessionUse, into buffer: inout ByteBuffer) {
+        buffer.write("GET ")
+        buffer.write(contentsOf: target.path)
+        buffer.write(" HTTP/1.1\r\nhost: ")
+        buffer.write(contentsOf: target.hostHeader)
+        buffer.write("\r\naccept: text/event-stream\r\nmcp-session-id: ")
+        buffer.write(contentsOf: use.sessionID ?? [])
+        buffer.write("\r\nmcp-protocol-version: ")
+        buffer.write(contentsOf: use.version)
+        buffer.write("\r\n\r\n")
+    }
+
     static func delete(target: UpstreamTarget, use: BackendSessionUse, into buffer: inout ByteBuffer) {
         buffer.write("DELETE ")
         buffer.write(contentsOf: target.path)

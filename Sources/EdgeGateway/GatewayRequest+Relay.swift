@@ -238,11 +238,22 @@ extension GatewayRequest {
         }
     }
 
+    /// One event of a backend's GET stream: notifications go to the client as they are,
+    /// requests with an id of the gateway's own; anything else is dropped.
+    func relayStreamMessage(_ message: ArraySlice<UInt8>, backend: GatewayBackend) -> Bool {
+        guard case .success(let scanned) = MessageScanner.scan(message) else { return true }
+        switch scanned.kind {
+        case .notification: return sendEvent(message)
+        case .request: return relayServerRequest(message, scanned, backend: backend)
+        default: return true
+        }
+    }
+
     /// A backend's request to the client (elicitation, sampling, roots, ping) on the stream of
     /// the client's request: it goes to the client with an id of the gateway's own, which
     /// carries (sealed, with a MAC) the backend and the backend's id, so that the client's
     /// answer finds its way back from any worker or instance.
-    private func relayServerRequest(_ message: ArraySlice<UInt8>, _ scanned: MessageFields, backend: GatewayBackend) -> Bool {
+    func relayServerRequest(_ message: ArraySlice<UInt8>, _ scanned: MessageFields, backend: GatewayBackend) -> Bool {
         guard acceptsEventStream, !era.isModern, let id = scanned.id, let session,
               let token = try? context.cursors.encode(
                 MergedCursor(routeTag: Self.sessionTag(session), method: Self.serverRequestTag,

@@ -162,10 +162,58 @@ extension GatewayRequest {
         context.loop.arm(timer, in: context.settings.gatewayFanoutTimeout)
     }
 
-    /// GET opens a stream for server-initiated messages: not offered yet (405 is allowed).
+    /// GET opens the client's stream of server-initiated messages: the gateway opens the GET
+    /// stream of each of the client's legacy backend sessions and relays their events
+    /// (notifications as they are, requests with ids of the gateway's own). 405 when no backend
+    /// offers one; the stream ends when the last backend stream ends.
     func handleGet() {
         guard openSession() else { return }
-        respondProblem(RequestProblem(status: 405, code: -32600, message: "this gateway does not offer a GET stream yet"))
+        guard acceptsEventStream else {
+            return respondProblem(RequestProblem(status: 406, code: -32600, message: "Not Acceptable: a GET stream needs Accept: text/event-stream"))
+        }
+        let generation = self.generation
+        var unresolved = route.backends.count
+        var open = 0
+        let settle: () -> Void = { [unowned self] in
+            guard generation == self.generation, unresolved == 0, open == 0 else { return }
+            if self.streaming {
+                self.endStream()
+            } else {
+                self.respondProblem(RequestProblem(status: 405, code: -32600, message: "Method Not Allowed: no backend of this route offers a stream"))
+            }
+        }
+        for backend in route.backends {
+            guard case .http(let target) = backend.kind else {
+                unresolved -= 1
+                continue
+            }
+            backendUse(for: backend) { [unowned self] use in
+                guard generation == self.generation else { return }
+                unresolved -= 1
+                guard let use, !use.isModern, use.sessionID != nil else { return settle() }
+                let call = BackendCall(maxResponseBytes: self.context.settings.maxBackendResponse)
+                open += 1
+                self.calls.append(call)
+                call.onHead = { [unowned self] status, _ in
+                    guard generation == self.generation, status == 200, !self.streaming else { return }
+                    self.startStream()
+                }
+                call.onMessage = { [unowned self] message in
+                    guard generation == self.generation, self.streaming else { return true }
+                    return self.relayStreamMessage(message, backend: backend)
+                }
+                call.onEnd = { [unowned self] _ in
+                    guard generation == self.generation else { return }
+                    self.calls.removeAll { $0 === call }
+                    open -= 1
+                    settle()
+                }
+                call.start(target: target, pool: self.context.pool) { buffer in
+                    BackendRequestWriter.get(target: target, use: use, into: &buffer)
+                }
+            }
+        }
+        settle()
     }
 
     /// DELETE ends the client's session and its backend sessions.

@@ -414,3 +414,38 @@ def test_legacy_cancellation_reaches_a_legacy_backend_with_its_own_id(legacy_sdk
     run(body)
     legacy_sdk_gw.delta.wait_event("slow-cancelled")
     assert not any(e["event"] == "slow-done" for e in legacy_sdk_gw.delta.events())
+
+
+def test_legacy_get_stream_relays_server_initiated_notifications(legacy_sdk_gw):
+    """A backend's notification unrelated to any request travels on its session's GET stream;
+    the gateway relays it on the client's GET stream."""
+    seen: list[str] = []
+    got = anyio.Event()
+
+    async def on_message(message):
+        method = getattr(getattr(message, "root", message), "method", None)
+        if method:
+            seen.append(method)
+            if method == "notifications/tools/list_changed":
+                got.set()
+
+    async def body():
+        async with connect(legacy_sdk_gw.url, mode="legacy", message_handler=on_message) as c:
+            assert await call_text(c, "delta__changed") == "delta:changed"
+            with anyio.fail_after(10):
+                await got.wait()
+
+    run(body)
+    assert "notifications/tools/list_changed" in seen
+
+
+def test_get_without_any_backend_stream_is_405(backends, gateway_factory):
+    import httpx
+    alpha = backends.fast("alpha")
+    gw = gateway_factory({"alpha": alpha})
+    url = gw.url("/mcp", tls=False)
+    init = httpx.post(url, json=initialize_body(), headers=legacy_headers(version=None), timeout=10)
+    session = init.headers["mcp-session-id"]
+    r = httpx.get(url, headers={"Accept": "text/event-stream", "Mcp-Session-Id": session,
+                                "MCP-Protocol-Version": "2025-11-25"}, timeout=10)
+    assert r.status_code == 405

@@ -124,6 +124,13 @@ def build(name: str, *, tools: int = 0, page_size: int = 0, events_file: str | N
         return f"{name}:log:{msg}"
 
     @mcp.tool()
+    async def changed(ctx: Context) -> str:
+        """Sends notifications/tools/list_changed unrelated to this request (legacy era: on the
+        session's GET stream), then returns NAME:changed."""
+        await ctx.session.send_tool_list_changed()
+        return f"{name}:changed"
+
+    @mcp.tool()
     def era(ctx: Context) -> str:
         """Returns NAME:era:VERSION, the protocol version this request was served at."""
         return f"{name}:era:{ctx.protocol_version}"
