@@ -33,7 +33,8 @@ extension GatewayRequest {
         } else {
             wanted = route.backends.indices.map { ($0, nil) }
         }
-        collect(kind, wanted) { [unowned self] fanOut in
+        collect(kind, wanted) { [weak self] fanOut in
+            guard let self else { return }
             var result = self.catalog.merge(kind, pages: fanOut.pages)
             if !fanOut.more.isEmpty {
                 let pending = fanOut.more.sorted { $0.server < $1.server }.map {
@@ -70,7 +71,8 @@ extension GatewayRequest {
     /// URI map, without answering the client.
     func refreshResources(_ done: @escaping () -> Void) {
         let wanted = route.backends.indices.map { (server: $0, cursor: [UInt8]?.none) }
-        collect(.resources, wanted) { [unowned self] _ in
+        collect(.resources, wanted) { [weak self] _ in
+            guard let self else { return }
             self.collect(.resourceTemplates, wanted) { _ in done() }
         }
     }
@@ -82,7 +84,8 @@ extension GatewayRequest {
         fanOut.waiting = Set(wanted.map(\.server))
         let generation = self.generation
         var finished = false
-        let complete: () -> Void = { [unowned self] in
+        let complete: () -> Void = { [weak self] in
+            guard let self else { return }
             guard !finished, generation == self.generation else { return }
             finished = true
             fanOut.unavailable.append(contentsOf: fanOut.waiting)
@@ -94,7 +97,8 @@ extension GatewayRequest {
         guard !wanted.isEmpty else { return complete() }
         func askOne(_ server: Int, _ cursor: [UInt8]?, attempt: Int) {
             let backend = route.backends[server]
-            backendUse(for: backend) { [unowned self] use in
+            backendUse(for: backend) { [weak self] use in
+                guard let self else { return }
                 guard generation == self.generation, !finished else { return }
                 guard let use else {
                     fanOut.waiting.remove(server)

@@ -28,7 +28,8 @@ extension GatewayRequest {
         if let server = catalog.resolveResource(uri) { return relay(to: server, rename: nil) }
         // Not seen in a list on this worker yet: list once, then decide.
         let generation = self.generation
-        refreshResources { [unowned self] in
+        refreshResources { [weak self] in
+            guard let self else { return }
             guard generation == self.generation else { return }
             if let server = self.catalog.resolveResource(uri) { return self.relay(to: server, rename: nil) }
             let code = self.era.isModern ? -32602 : -32002
@@ -69,7 +70,8 @@ extension GatewayRequest {
     func relay(to server: Int, rename: (range: Range<Int>, name: [UInt8])?, attempt: Int = 0) {
         let backend = route.backends[server]
         let generation = self.generation
-        backendUse(for: backend) { [unowned self] use in
+        backendUse(for: backend) { [weak self] use in
+            guard let self else { return }
             guard generation == self.generation else { return }
             guard let use else {
                 return self.respondError(code: GatewayCodes.unavailable, message: "backend \"\(backend.name)\" is unavailable")
@@ -82,17 +84,20 @@ extension GatewayRequest {
             var status = 0
             let idToken = Array(String(gatewayID).utf8)
             call.onHead = { code, _ in status = code }
-            call.onMessage = { [unowned self] message in
+            call.onMessage = { [weak self] message in
+                guard let self else { return true }
                 guard generation == self.generation else { return true }
                 if status == 404 && !use.isModern { return true }  // session gone: retried below
                 return self.relayMessage(message, gatewayID: idToken, use: use, backend: backend)
             }
-            call.onEnd = { [unowned self] outcome in
+            call.onEnd = { [weak self] outcome in
+                guard let self else { return }
                 guard generation == self.generation else { return }
                 self.calls.removeAll { $0 === call }
                 self.relayed = nil
                 if status == 404, !use.isModern, use.sessionID != nil, attempt == 0 {
-                    return self.reopen(backend) { [unowned self] in
+                    return self.reopen(backend) { [weak self] in
+                        guard let self else { return }
                         guard generation == self.generation else { return }
                         self.relay(to: server, rename: rename, attempt: 1)
                     }
@@ -290,7 +295,8 @@ extension GatewayRequest {
         edits.add(range, target.cursor[...])
         let out = edits.applied(to: body[...])
         let generation = self.generation
-        backendUse(for: backend) { [unowned self] use in
+        backendUse(for: backend) { [weak self] use in
+            guard let self else { return }
             guard generation == self.generation else { return }
             if let use {
                 let call = BackendCall(maxResponseBytes: 64 * 1024)

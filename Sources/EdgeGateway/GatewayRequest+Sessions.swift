@@ -10,7 +10,8 @@ extension GatewayRequest {
     func backendUse(for backend: GatewayBackend, _ done: @escaping (BackendSessionUse?) -> Void) {
         let session = self.session
         let isModern = era.isModern
-        context.probe(backend) { [unowned self] state in
+        context.probe(backend) { [weak self] state in
+            guard let self else { return }
             switch state.era {
             case .unknown:
                 done(nil)
@@ -73,7 +74,8 @@ extension GatewayRequest {
         var opened = [BackendSessionUse?](repeating: nil, count: backends.count)
         var remaining = backends.count
         let generation = self.generation
-        let finish: () -> Void = { [unowned self] in
+        let finish: () -> Void = { [weak self] in
+            guard let self else { return }
             guard generation == self.generation else { return }
             for (index, use) in opened.enumerated() {
                 guard let use, let id = use.sessionID else { continue }
@@ -87,7 +89,8 @@ extension GatewayRequest {
             self.respondResult(result, sessionID: token)
         }
         for (index, backend) in backends.enumerated() {
-            context.probe(backend) { [unowned self] backendState in
+            context.probe(backend) { [weak self] backendState in
+                guard let self else { return }
                 guard generation == self.generation else { return }
                 guard backendState.era == .legacy else {
                     remaining -= 1
@@ -129,7 +132,8 @@ extension GatewayRequest {
         let backends = route.backends
         var remaining = backends.count
         let generation = self.generation
-        let finish: () -> Void = { [unowned self] in
+        let finish: () -> Void = { [weak self] in
+            guard let self else { return }
             guard generation == self.generation else { return }
             self.respondResult(LocalResults.discover(merged: self.mergedCapabilities(), identity: self.route.identity))
         }
@@ -138,7 +142,8 @@ extension GatewayRequest {
             if remaining == 0 { finish() }
         }
         for backend in backends {
-            context.probe(backend) { [unowned self] state in
+            context.probe(backend) { [weak self] state in
+                guard let self else { return }
                 guard generation == self.generation else { return }
                 if state.era == .legacy, state.capabilities == nil {
                     self.context.sharedSession(backend) { _ in one() }
@@ -153,7 +158,8 @@ extension GatewayRequest {
     /// Runs `action` if the backends have not all answered within `timeouts.gateway_fanout`.
     func armFanOut(generation: Int, _ action: @escaping () -> Void) {
         guard isActive, generation == self.generation else { return }
-        onTimeout = { [unowned self] in
+        onTimeout = { [weak self] in
+            guard let self else { return }
             let running = self.calls
             self.calls.removeAll()
             for call in running { call.cancel() }
@@ -174,7 +180,8 @@ extension GatewayRequest {
         let generation = self.generation
         var unresolved = route.backends.count
         var open = 0
-        let settle: () -> Void = { [unowned self] in
+        let settle: () -> Void = { [weak self] in
+            guard let self else { return }
             guard generation == self.generation, unresolved == 0, open == 0 else { return }
             if self.streaming {
                 self.endStream()
@@ -187,22 +194,26 @@ extension GatewayRequest {
                 unresolved -= 1
                 continue
             }
-            backendUse(for: backend) { [unowned self] use in
+            backendUse(for: backend) { [weak self] use in
+                guard let self else { return }
                 guard generation == self.generation else { return }
                 unresolved -= 1
                 guard let use, !use.isModern, use.sessionID != nil else { return settle() }
                 let call = BackendCall(maxResponseBytes: self.context.settings.maxBackendResponse)
                 open += 1
                 self.calls.append(call)
-                call.onHead = { [unowned self] status, _ in
+                call.onHead = { [weak self] status, _ in
+                    guard let self else { return }
                     guard generation == self.generation, status == 200, !self.streaming else { return }
                     self.startStream()
                 }
-                call.onMessage = { [unowned self] message in
+                call.onMessage = { [weak self] message in
+                    guard let self else { return true }
                     guard generation == self.generation, self.streaming else { return true }
                     return self.relayStreamMessage(message, backend: backend)
                 }
-                call.onEnd = { [unowned self] _ in
+                call.onEnd = { [weak self] _ in
+                    guard let self else { return }
                     guard generation == self.generation else { return }
                     self.calls.removeAll { $0 === call }
                     open -= 1

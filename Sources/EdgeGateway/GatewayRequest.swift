@@ -30,7 +30,7 @@ final class GatewayRequest {
     var calls: [BackendCall] = []
     /// The response is an SSE stream whose head has been sent.
     var streaming = false
-    lazy var timer = LoopTimer { [unowned self] in self.fanOutTimedOut() }
+    lazy var timer = LoopTimer { [weak self] in self?.fanOutTimedOut() }
     /// Runs when the fan-out timer fires (set by the list and initialize paths).
     var onTimeout: (() -> Void)?
     /// Bumped when a request ends: callbacks of calls that outlive it compare and stop.

@@ -392,7 +392,7 @@ def test_sdk_server_paginates(backends):
             first = await c.list_tools()
             assert len(first.tools) == 50 and first.next_cursor == "sdk-page-50"
             names = await list_all_tools(c)
-            assert len(names) == len(set(names)) == 126 and names[-1] == "tool120"
+            assert len(names) == len(set(names)) == 127 and names[-1] == "tool120"
             assert await call_text(c, "tool7", {"text": "q"}) == "pages:tool7:q"
             with pytest.raises(MCPError) as e:
                 await c.list_tools(cursor="sdk-page-9999")
