@@ -31,7 +31,7 @@ extension ConfigDecoder {
 
     static let timeoutKeys = ["tls_handshake", "request_head", "idle_keepalive", "upstream_connect",
                               "upstream_first_byte", "request_body", "client_write_stall", "sse_idle", "drain",
-                              "gateway_fanout", "gateway_session"]
+                              "gateway_fanout", "gateway_session", "stdio_session_idle"]
 
     /// Timeouts must be positive (drain may be 0: stop at once) and at most a day, which catches
     /// milliseconds written as seconds.
@@ -95,7 +95,8 @@ extension ConfigDecoder {
             sseIdle: values["sse_idle"] ?? defaults.sseIdle,
             drain: values["drain"] ?? defaults.drain,
             gatewayFanout: values["gateway_fanout"] ?? defaults.gatewayFanout,
-            gatewaySession: values["gateway_session"] ?? defaults.gatewaySession)
+            gatewaySession: values["gateway_session"] ?? defaults.gatewaySession,
+            stdioSessionIdle: values["stdio_session_idle"] ?? defaults.stdioSessionIdle)
     }
 
     /// The keys present in `reader`, converted and range-checked; bad ones are reported and left out.

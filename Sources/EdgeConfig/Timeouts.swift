@@ -25,6 +25,8 @@ extension EdgeConfiguration {
         public let gatewayFanout: Duration
         /// How long a gateway client session (its sealed `Mcp-Session-Id`) stays valid.
         public let gatewaySession: Duration
+        /// A `per_session` stdio process without a request for this long is shut down.
+        public let stdioSessionIdle: Duration
 
         public init(tlsHandshake: Duration = .seconds(10),
                     requestHead: Duration = .seconds(10),
@@ -36,7 +38,8 @@ extension EdgeConfiguration {
                     sseIdle: Duration = .seconds(300),
                     drain: Duration = .seconds(30),
                     gatewayFanout: Duration = .seconds(5),
-                    gatewaySession: Duration = .seconds(86_400)) {
+                    gatewaySession: Duration = .seconds(86_400),
+                    stdioSessionIdle: Duration = .seconds(600)) {
             self.tlsHandshake = tlsHandshake
             self.requestHead = requestHead
             self.idleKeepalive = idleKeepalive
@@ -48,6 +51,7 @@ extension EdgeConfiguration {
             self.drain = drain
         self.gatewayFanout = gatewayFanout
         self.gatewaySession = gatewaySession
+        self.stdioSessionIdle = stdioSessionIdle
         }
     }
 }

@@ -107,10 +107,7 @@ extension GatewayContext {
         let state = backends[backend.index]
         if case .stdio = backend.kind {
             // The worker's process is initialised once, for every session.
-            let process = stdio(backend)
-            return process.whenReady { ready in
-                done(ready ? BackendSessionUse(sessionID: nil, version: process.version, isModern: false) : nil, BackendAnswer())
-            }
+            return stdioUse(backend, session: nil) { done($0, BackendAnswer()) }
         }
         ask(backend, use: nil, method: "initialize", params: params) { [unowned self] answer in
             guard let result = answer.result else { return done(nil, answer) }
@@ -127,12 +124,7 @@ extension GatewayContext {
 
     /// The legacy session this worker shares among modern clients on `backend`.
     func sharedSession(_ backend: GatewayBackend, _ done: @escaping (BackendSessionUse?) -> Void) {
-        if case .stdio = backend.kind {
-            let process = stdio(backend)
-            return process.whenReady { ready in
-                done(ready ? BackendSessionUse(sessionID: nil, version: process.version, isModern: false) : nil)
-            }
-        }
+        if case .stdio = backend.kind { return stdioUse(backend, session: nil, done) }
         let state = backends[backend.index]
         if let shared = state.shared { return done(shared) }
         state.sessionWaiters.append(done)

@@ -30,6 +30,8 @@ struct BackendSessionUse {
     var sessionID: [UInt8]?
     var version: [UInt8]
     var isModern: Bool
+    /// For a stdio backend: the process that serves this use (the worker's, or the session's).
+    var process: StdioBackend? = nil
 }
 
 /// One worker's gateway state: sealing keys, catalogs per route, what each backend is, and
@@ -71,6 +73,9 @@ final class GatewayContext {
     private var nextID: Int = 0
     /// This worker's stdio processes, by backend index (spawned on first use).
     private var stdioBackends: [Int: StdioBackend] = [:]
+    /// `per_session` processes, by client session nonce + server name (reaped when idle or
+    /// when the session ends).
+    private var sessionProcesses: [[UInt8]: StdioBackend] = [:]
     private let stdioKinds: [Int: GatewayBackend]
 
     init(loop: EventLoop, pool: UpstreamPool, settings: DataPlaneSettings, routes: [GatewayRoute]) {
@@ -91,13 +96,30 @@ final class GatewayContext {
         stdioKinds = stdio
     }
 
-    /// The worker's process for a stdio backend.
-    func stdio(_ backend: GatewayBackend) -> StdioBackend {
+    /// The worker's process for a stdio backend, or, for a `per_session` backend and a legacy
+    /// client session, that session's own process on this worker.
+    func stdio(_ backend: GatewayBackend, session nonce: [UInt8]? = nil) -> StdioBackend {
+        guard case .stdio(let command, let options) = backend.kind else { preconditionFailure("not a stdio backend") }
+        if options.perSession, let nonce {
+            let key = nonce + backend.nameBytes
+            if let existing = sessionProcesses[key] { return existing }
+            let created = StdioBackend(backend: backend, command: command, process: options, context: self)
+            created.reapWhenIdle(after: settings.stdioSessionIdleTimeout) { [unowned self] in self.sessionProcesses[key] = nil }
+            sessionProcesses[key] = created
+            return created
+        }
         if let existing = stdioBackends[backend.index] { return existing }
-        guard case .stdio(let command, let process) = backend.kind else { preconditionFailure("not a stdio backend") }
-        let created = StdioBackend(backend: backend, command: command, process: process, context: self)
+        let created = StdioBackend(backend: backend, command: command, process: options, context: self)
         stdioBackends[backend.index] = created
         return created
+    }
+
+    /// Ready to use: the process for `backend` (see `stdio(_:session:)`), started if needed.
+    func stdioUse(_ backend: GatewayBackend, session nonce: [UInt8]?, _ done: @escaping (BackendSessionUse?) -> Void) {
+        let process = stdio(backend, session: nonce)
+        process.whenReady { ready in
+            done(ready ? BackendSessionUse(sessionID: nil, version: process.version, isModern: false, process: process) : nil)
+        }
     }
 
     /// Sends one message to a backend over its transport: an HTTP POST through the pool, or a
@@ -110,7 +132,7 @@ final class GatewayContext {
                 BackendRequestWriter.post(target: target, use: use, method: method, name: name, body: body, into: &buffer)
             }
         case .stdio:
-            let process = stdio(backend)
+            let process = use?.process ?? stdio(backend)
             process.whenReady { [settings] ready in
                 guard !call.isFinished else { return }
                 guard ready else { return call.failed(code: GatewayCodes.unavailable, reason: "could not be started (see the log)") }
@@ -121,7 +143,7 @@ final class GatewayContext {
 
     /// Drain: every stdio process is shut down (stdin closed, SIGTERM, SIGKILL); `done` after.
     func shutdownProcesses(grace: UInt64, _ done: @escaping () -> Void) {
-        let running = Array(stdioBackends.values)
+        let running = Array(stdioBackends.values) + Array(sessionProcesses.values)
         guard !running.isEmpty else { return done() }
         var remaining = running.count
         for process in running {
@@ -184,6 +206,10 @@ final class GatewayContext {
         if revoked.count > 10_000 { revoked = revoked.filter { $0.value > now } }
         revoked[nonce] = expiry
         for key in sessionCache.keys where key.starts(with: nonce) { sessionCache[key] = nil }
+        for (key, process) in sessionProcesses where key.starts(with: nonce) {
+            sessionProcesses[key] = nil
+            process.shutdown(grace: 1_000) {}
+        }
     }
 }
 

@@ -18,7 +18,9 @@ extension GatewayRequest {
             case .modern:
                 done(GatewayContext.modernUse)
             case .legacy:
-                if case .stdio = backend.kind { return self.context.sharedSession(backend, done) }
+                if case .stdio = backend.kind {
+                    return self.context.stdioUse(backend, session: isModern ? nil : session?.nonce, done)
+                }
                 guard !isModern, let session else { return self.context.sharedSession(backend, done) }
                 if let cached = self.context.cachedSession(nonce: session.nonce, server: backend.nameBytes) {
                     return done(cached)
@@ -96,6 +98,14 @@ extension GatewayRequest {
                     remaining -= 1
                     if remaining == 0 { finish() }
                     return
+                }
+                if case .stdio = backend.kind {
+                    // The worker's process (or, per_session, this session's own, started now).
+                    return self.context.stdioUse(backend, session: state.nonce) { _ in
+                        guard generation == self.generation else { return }
+                        remaining -= 1
+                        if remaining == 0 { finish() }
+                    }
                 }
                 self.context.openSession(backend, version: version, capabilities: capabilities, clientInfo: clientInfo) { use, _ in
                     guard generation == self.generation else { return }

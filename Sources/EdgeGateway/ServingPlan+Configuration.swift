@@ -19,9 +19,7 @@ extension ServingPlan {
         }
         for route in config.routes {
         }
-        for server in config.orderedServers where server.process.perSession {
-            notes.append("server \(server.name): per_session is not served by this version; its process is shared by the sessions of each worker")
-        }
+
         return notes
     }
 
@@ -113,6 +111,7 @@ extension ServingPlan {
         settings.requestBodyTimeout = Self.milliseconds(config.timeouts.requestBody)
         settings.clientWriteStallTimeout = Self.milliseconds(config.timeouts.clientWriteStall)
         settings.gatewayFanoutTimeout = Self.milliseconds(config.timeouts.gatewayFanout)
+        settings.stdioSessionIdleTimeout = Self.milliseconds(config.timeouts.stdioSessionIdle)
         settings.gatewaySessionLifetime = Self.milliseconds(config.timeouts.gatewaySession) / 1000
         settings.maxBackendResponse = config.limits.maxBackendResponse
         // Without a configured secret, one random key for the whole process: sessions then work

@@ -30,6 +30,24 @@ final class StdioBackend: StdioChannelDelegate {
     private var backoff = RestartBackoff()
     private lazy var restartTimer = LoopTimer { [unowned self] in self.restartNow() }
     private var onStopped: (() -> Void)?
+    /// `per_session` processes end after this long without a request (then `onReaped` runs).
+    private var idleTimeout: UInt64 = 0
+    private var onReaped: (() -> Void)?
+    private lazy var idleTimer = LoopTimer { [unowned self] in self.idleTimedOut() }
+
+    /// Makes this a session's process: shut down after `timeout` ms without a request.
+    func reapWhenIdle(after timeout: UInt64, _ reaped: @escaping () -> Void) {
+        idleTimeout = timeout
+        onReaped = reaped
+    }
+
+    private func idleTimedOut() {
+        guard pending.isEmpty else { return context.loop.arm(idleTimer, in: idleTimeout) }
+        let reaped = onReaped
+        onReaped = nil
+        shutdown(grace: 1_000) {}
+        reaped?()
+    }
 
     init(backend: GatewayBackend, command: [String], process: EdgeConfiguration.ProcessOptions, context: GatewayContext) {
         self.backend = backend
@@ -61,6 +79,7 @@ final class StdioBackend: StdioChannelDelegate {
             stopped(restart: true)
             return
         }
+        if idleTimeout > 0 { context.loop.arm(idleTimer, in: idleTimeout) }
         initializeID = context.gatewayID()
         var params = JSONObject()
         params["protocolVersion"] = .string(Array(MCPVersion.latestLegacy.utf8))
@@ -76,6 +95,7 @@ final class StdioBackend: StdioChannelDelegate {
             return
         }
         if let id, let call { pending[id] = call }
+        if idleTimeout > 0 { context.loop.arm(idleTimer, in: idleTimeout) }
         writeLine(body)
     }
 
@@ -163,6 +183,10 @@ final class StdioBackend: StdioChannelDelegate {
             done?()
             return
         }
+        if onReaped == nil, idleTimeout > 0 {
+            state = .stopped  // a reaped session process is not restarted
+            return
+        }
         // Backoff from the uptime: a process that keeps crashing at start waits longer each time.
         let delay = backoff.delay(afterUptime: uptime)
         state = .waitingToRestart
@@ -192,6 +216,7 @@ final class StdioBackend: StdioChannelDelegate {
     /// Drain: stdin closed, then SIGTERM, then SIGKILL (`grace` each); `done` when it exited.
     func shutdown(grace: UInt64, _ done: @escaping () -> Void) {
         context.loop.disarm(restartTimer)
+        if idleTimeout > 0 { context.loop.disarm(idleTimer) }
         guard let channel, !channel.hasExited else {
             state = .stopped
             return done()

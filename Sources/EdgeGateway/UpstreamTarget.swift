@@ -57,6 +57,8 @@ public struct DataPlaneSettings {
     public var requestBodyTimeout: UInt64 = 30_000
     public var clientWriteStallTimeout: UInt64 = 30_000
     public var gatewayFanoutTimeout: UInt64 = 5_000
+    /// A `per_session` stdio process without a request for this long is shut down.
+    public var stdioSessionIdleTimeout: UInt64 = 600_000
     /// Seconds a gateway client session stays valid.
     public var gatewaySessionLifetime: UInt64 = 86_400
     public var maxBackendResponse = 16 << 20

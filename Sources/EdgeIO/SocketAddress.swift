@@ -1,3 +1,4 @@
+import CEdgeShims
 import Glibc
 
 /// An IPv4 or IPv6 socket address parsed from `host:port` or `[v6]:port` text.
