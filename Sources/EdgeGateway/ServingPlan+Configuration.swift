@@ -159,7 +159,7 @@ extension ServingPlan {
         } catch let error as PlanError {
             throw error
         } catch {
-            throw PlanError(description: "\(what): \(error)")
+            throw PlanError(description: "\(what): \(error); check the URL's host, or write its IP address")
         }
     }
 

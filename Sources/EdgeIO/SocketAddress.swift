@@ -64,8 +64,7 @@ extension SocketAddress {
         var list: UnsafeMutablePointer<addrinfo>?
         let status = getaddrinfo(host, String(port), &hints, &list)
         guard status == 0, let first = list else {
-            let reason = String(cString: gai_strerror(status))
-            throw IOError("getaddrinfo", errno: EINVAL, detail: "(cannot resolve \(host): \(reason))")
+            throw ResolveError(description: "cannot resolve \(host): \(String(cString: gai_strerror(status)))")
         }
         defer { freeaddrinfo(first) }
         var v4: [SocketAddress] = [], v6: [SocketAddress] = []
@@ -92,8 +91,13 @@ extension SocketAddress {
             node = entry.pointee.ai_next
         }
         guard !(v4.isEmpty && v6.isEmpty) else {
-            throw IOError("getaddrinfo", errno: EINVAL, detail: "(\(host) has no IPv4 or IPv6 address)")
+            throw ResolveError(description: "\(host) has no IPv4 or IPv6 address")
         }
         return v4 + v6
     }
+}
+
+/// A host name that did not resolve, with the resolver's reason.
+public struct ResolveError: Error, CustomStringConvertible {
+    public let description: String
 }

@@ -45,8 +45,7 @@ final class ServingPlanTests: XCTestCase {
 
     func testUnservableConfigurationsSayWhy() {
         let cases: [(String, String)] = [
-            ("servers:\n  a: {url: \"https://127.0.0.1:9000/mcp\"}", "https:// backends are not supported yet"),
-            ("servers:\n  a: {url: \"http://backend.internal:9000/mcp\"}", "not an IP address"),
+            ("servers:\n  a: {url: \"http://backend.invalid:9000/mcp\"}", "server a: cannot resolve backend.invalid"),
         ]
         for (servers, expected) in cases {
             let yaml = "listeners:\n  - address: 127.0.0.1:18080\n\(servers)\nroutes:\n  - path: /mcp\n    passthrough: a\n"
@@ -54,6 +53,16 @@ final class ServingPlanTests: XCTestCase {
                 XCTAssertTrue("\(error)".contains(expected), "\(error)")
             }
         }
+    }
+
+    func testHTTPSBackendsAndHostNamesArePlanned() throws {
+        let yaml = "listeners:\n  - address: 127.0.0.1:18080\nservers:\n  a: {url: \"https://localhost:9443/mcp\", tls: {server_name: mcp.test}}\nroutes:\n  - path: /mcp\n    passthrough: a\n"
+        let plan = try plan(yaml)
+        guard case .passthrough(let a)? = plan.routes.match(Array("/mcp".utf8)[...]) else { return XCTFail("no route") }
+        XCTAssertEqual(a.address.description, "127.0.0.1:9443")
+        XCTAssertNotNil(a.tls)
+        XCTAssertEqual(a.serverName, "mcp.test")
+        XCTAssertEqual(String(decoding: a.hostHeader, as: UTF8.self), "localhost:9443")
     }
 
     /// OpenSSL finds a key that belongs to another certificate only when it loads them: the
