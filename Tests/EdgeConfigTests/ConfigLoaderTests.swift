@@ -181,7 +181,7 @@ final class ConfigLoaderTests: XCTestCase {
     func testExampleFilesAreValid() throws {
         // The examples point at ../../run/*.pem; mirror that layout in the fixture.
         let fixture = try Fixture()
-        for name in ["passthrough.yaml", "full.yaml"] {
+        for name in ["passthrough.yaml", "gateway.yaml", "full.yaml"] {
             let text = try String(contentsOfFile: examplesDirectory + "/" + name, encoding: .utf8)
             let result = fixture.parse(text, baseDirectory: fixture.directory + "/deploy/examples")
             guard case .success(let config) = result else {
