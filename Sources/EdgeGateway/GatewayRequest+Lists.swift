@@ -67,13 +67,36 @@ extension GatewayRequest {
         }
     }
 
+    /// Lists every page of `kind` from every backend (at most `refreshPageLimit` rounds) to
+    /// fill the catalog's name maps, without answering the client.
+    func refreshList(_ kind: ListKind, _ done: @escaping () -> Void) {
+        var rounds = 0
+        func round(_ wanted: [(server: Int, cursor: [UInt8]?)]) {
+            collect(kind, wanted) { [weak self] fanOut in
+                guard let self else { return }
+                _ = self.catalog.merge(kind, pages: fanOut.pages)
+                rounds += 1
+                guard !fanOut.more.isEmpty, rounds < Self.refreshPageLimit else { return done() }
+                round(fanOut.more.map { (server: $0.server, cursor: $0.cursor) })
+            }
+        }
+        round(route.backends.indices.map { (server: $0, cursor: [UInt8]?.none) })
+    }
+
+    static let refreshPageLimit = 20
+
     /// Lists resources and templates of every backend (first pages) to fill the catalog's
     /// URI map, without answering the client.
     func refreshResources(_ done: @escaping () -> Void) {
         let wanted = route.backends.indices.map { (server: $0, cursor: [UInt8]?.none) }
-        collect(.resources, wanted) { [weak self] _ in
+        collect(.resources, wanted) { [weak self] fanOut in
             guard let self else { return }
-            self.collect(.resourceTemplates, wanted) { _ in done() }
+            _ = self.catalog.merge(.resources, pages: fanOut.pages)
+            self.collect(.resourceTemplates, wanted) { [weak self] fanOut in
+                guard let self else { return }
+                _ = self.catalog.merge(.resourceTemplates, pages: fanOut.pages)
+                done()
+            }
         }
     }
 

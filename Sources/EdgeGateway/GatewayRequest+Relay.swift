@@ -10,7 +10,19 @@ extension GatewayRequest {
               let shown = JSONString.decode(body[range]) else {
             return respondError(code: -32602, message: "Invalid params: params.name must be a string")
         }
-        switch tool ? catalog.resolveTool(shown) : catalog.resolvePrompt(shown) {
+        let resolution = tool ? catalog.resolveTool(shown) : catalog.resolvePrompt(shown)
+        let kind: ListKind = tool ? .tools : .prompts
+        if !isRefreshed, resolution == .unknown || !catalog.listed.contains(kind) {
+            // Shortened and sanitised names resolve through the lists this worker merged: a
+            // worker that has not listed yet (or does not know the name) lists once, then decides.
+            isRefreshed = true
+            let generation = self.generation
+            return refreshList(tool ? .tools : .prompts) { [weak self] in
+                guard let self, generation == self.generation else { return }
+                self.relayByName(tool: tool)
+            }
+        }
+        switch resolution {
         case .backend(let server, let name):
             relay(to: server, rename: (range, name))
         case .unknownServer(let prefix):

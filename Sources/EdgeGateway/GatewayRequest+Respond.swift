@@ -30,7 +30,13 @@ extension GatewayRequest {
 
     /// A JSON-RPC error for a request that reached the gateway's MCP layer (HTTP 200).
     func respondError(code: Int, message: String) {
-        respond(status: 200, json: GatewayMessage.error(id: clientID, code: code, message: message))
+        let error = GatewayMessage.error(id: clientID, code: code, message: message)
+        guard !streaming else {
+            // The answer is already an SSE stream (progress went out): the error is its last event.
+            _ = sendEvent(error[...])
+            return endStream()
+        }
+        respond(status: 200, json: error)
     }
 
     func respondResult(_ result: JSONObject, sessionID: [UInt8]? = nil) {

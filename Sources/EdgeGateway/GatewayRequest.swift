@@ -39,6 +39,8 @@ final class GatewayRequest {
     var relayed: (backend: GatewayBackend, use: BackendSessionUse, gatewayID: Int)? {
         didSet { trackInFlight() }
     }
+    /// The catalog was re-listed for this request already (names are re-listed once on a miss).
+    var isRefreshed = false
     /// This request's key in the worker's `inFlight` table (legacy clients).
     var inFlightKey: [UInt8]?
 
@@ -68,6 +70,7 @@ final class GatewayRequest {
         generation &+= 1
         self.context = context
         relayed = nil
+        isRefreshed = false
         self.route = route
         self.context = context
         httpMethod = head.method

@@ -117,7 +117,7 @@ extension ServingPlan {
         // Without a configured secret, one random key for the whole process: sessions then work
         // on every worker but do not survive a restart or span instances.
         settings.sessionSecrets = config.sessionSecrets.isEmpty
-            ? [SecureRandom.bytes(32).map { String($0, radix: 16) }.joined()] : config.sessionSecrets
+            ? [SecureRandom.bytes(32).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()] : config.sessionSecrets
         settings.gatewayBackendCount = gatewayBackends.count
         self.init(workers: config.workers, listeners: listeners, routes: RouteTable(routes), serverCount: targets.count,
                   settings: settings,

@@ -29,6 +29,9 @@ final class StdioBackend: StdioChannelDelegate {
     private var readyWaiters: [(Bool) -> Void] = []
     private var backoff = RestartBackoff()
     private lazy var restartTimer = LoopTimer { [unowned self] in self.restartNow() }
+    /// Bounds the start: a process that has not answered `initialize` within
+    /// `timeouts.upstream_first_byte` is killed (and started again after its backoff).
+    private lazy var startTimer = LoopTimer { [unowned self] in self.startTimedOut() }
     private var onStopped: (() -> Void)?
     /// `per_session` processes end after this long without a request (then `onReaped` runs).
     private var idleTimeout: UInt64 = 0
@@ -80,6 +83,7 @@ final class StdioBackend: StdioChannelDelegate {
             return
         }
         if idleTimeout > 0 { context.loop.arm(idleTimer, in: idleTimeout) }
+        context.loop.arm(startTimer, in: context.settings.upstreamFirstByteTimeout)
         initializeID = context.gatewayID()
         var params = JSONObject()
         params["protocolVersion"] = .string(Array(MCPVersion.latestLegacy.utf8))
@@ -153,6 +157,7 @@ final class StdioBackend: StdioChannelDelegate {
             return
         }
         writeLine(BackendRequestWriter.message(id: nil, method: "notifications/initialized", params: JSONObject(), modernMeta: nil))
+        context.loop.disarm(startTimer)
         self.state = .ready
         wake(true)
     }
@@ -168,6 +173,7 @@ final class StdioBackend: StdioChannelDelegate {
     func stdioChannel(_ channel: StdioChannel, didClose reason: StdioChannel.CloseReason) {}
 
     func stdioChannel(_ channel: StdioChannel, didExit status: ExitStatus) {
+        context.loop.disarm(startTimer)
         let uptime = context.loop.now &- channel.startedAt
         if state != .shuttingDown {
             EdgeLog.write("server \(backend.name): process exited (\(status)) after \(uptime) ms")
@@ -192,6 +198,13 @@ final class StdioBackend: StdioChannelDelegate {
         state = .waitingToRestart
         wake(false)
         context.loop.arm(restartTimer, in: delay)
+    }
+
+    private func startTimedOut() {
+        guard state == .starting else { return }
+        EdgeLog.write("server \(backend.name): did not answer initialize in time; killing it")
+        wake(false)  // waiting requests fail now; the exit restarts it after the backoff
+        channel?.kill()
     }
 
     private func stopped(restart: Bool) {

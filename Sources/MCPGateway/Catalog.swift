@@ -57,6 +57,9 @@ public final class Catalog {
     private var promptNames: [[UInt8]: (server: Int, name: [UInt8])] = [:]
     private var resourceURIs: [[UInt8]: Int] = [:]
     private var templates: [(prefix: [UInt8], server: Int)] = []
+    /// The lists merged on this worker at least once: until then a name that cannot be split
+    /// back (shortened, sanitised) may be unknown here though another worker listed it.
+    public private(set) var listed: Set<ListKind> = []
     /// Bound on each map: a backend listing millions of entries cannot grow a worker without end.
     public static let maxEntries = 100_000
 
@@ -89,10 +92,20 @@ public final class Catalog {
         guard let exposed = filtered ? view.exposed(from: shown) : shown else { return .unknown }
         if filtered, !view.isVisible(exposed) { return .unknown }
         if let known = names[exposed] { return .backend(server: known.server, name: known.name) }
-        guard let parts = codec.split(exposed[...]) else { return .unknown }
-        guard let server = serverIndex(parts.server) else { return .unknownServer(Array(parts.server)) }
-        guard parts.name.allSatisfy(NameCodec.isNameByte), exposed.count <= codec.maxLength else { return .unknown }
-        return .backend(server: server, name: Array(parts.name))
+        // The longest server name of the route that, with the separator, starts the name: a
+        // server may end in a separator character (`demo_` + `__` + `echo`).
+        var match: (server: Int, length: Int)?
+        for (index, server) in servers.enumerated() where exposed.count > server.count + codec.separator.count {
+            guard exposed.starts(with: server), exposed[server.count...].starts(with: codec.separator) else { continue }
+            if match == nil || server.count > match!.length { match = (index, server.count) }
+        }
+        guard let match else {
+            guard let parts = codec.split(exposed[...]) else { return .unknown }
+            return .unknownServer(Array(parts.server))
+        }
+        let name = exposed[(match.length + codec.separator.count)...]
+        guard name.allSatisfy(NameCodec.isNameByte), exposed.count <= codec.maxLength else { return .unknown }
+        return .backend(server: match.server, name: Array(name))
     }
 
     /// The backend for a resource URI (see the rule above), or nil.
@@ -122,6 +135,7 @@ public final class Catalog {
     /// Merges backend pages (in route order) into one result object: entries renamed for the
     /// client, hidden ones left out. `nextCursor` and `_meta` are the caller's to add.
     public func merge(_ kind: ListKind, pages: [Page]) -> JSONObject {
+        listed.insert(kind)
         var entries: [JSONValue] = []
         for page in pages.sorted(by: { $0.server < $1.server }) {
             guard case .array(let items)? = page.result[kind.key] else { continue }

@@ -305,7 +305,8 @@ def render_gateway_config(*, listeners: list[dict], servers: dict[str, dict[str,
                           extra: str = "") -> str:
     """The gateway configuration: servers are {"url": ...} or {"command": [...]} (other keys of
     an entry are written as they are, e.g. {"timeout": "5s"}); routes are (path, [server, ...]).
-    `extra` is appended as it is (more top-level sections)."""
+    `extra` is appended as it is (more top-level sections). A route may carry a third item, a
+    dict of gateway route keys (e.g. {"max_tool_name_length": 16}), written as JSON flow values."""
     lines = [f"workers: {workers}", "listeners:"]
     for l in listeners:
         item = f"name: {l['name']}, address: {q(l['address'])}"
@@ -325,9 +326,11 @@ def render_gateway_config(*, listeners: list[dict], servers: dict[str, dict[str,
                 parts.append(f"{k}: {json.dumps(v)}")
         lines.append(f"  {name}: {{{', '.join(parts)}}}")
     lines.append("routes:")
-    for path, names in routes:
+    for path, names, *options in routes:
         lines.append(f"  - path: {q(path)}")
         lines.append(f"    servers: {_flow_list(names, quote=False)}")
+        for key, value in (options[0] if options else {}).items():
+            lines.append(f"    {key}: {json.dumps(value)}")
     text = "\n".join(lines) + "\n"
     return text + extra if extra else text
 
@@ -353,7 +356,7 @@ def start_gateway(binary: Path, workdir: Path, servers: dict[str, BackendProc | 
     text = render_gateway_config(listeners=listeners, servers=entries, routes=routes, workers=workers, extra=extra)
     edge_servers = {n: e.get("url", " ".join(e.get("command", []))) for n, e in entries.items()}
     return launch_edge(binary, workdir, text, plain_port=plain_port, tls_port=tls_port, servers=edge_servers,
-                       routes=[(p, ",".join(ns)) for p, ns in routes], startup_timeout=startup_timeout)
+                       routes=[(r[0], ",".join(r[1])) for r in routes], startup_timeout=startup_timeout)
 
 
 # ---- the SDK client ----
