@@ -208,6 +208,39 @@ let benchmarks: @Sendable () -> Void = {
         }
     }
 
+    // A gateway relay's per-message work when only the id and the tool name change: one scan,
+    // then the message is written out with the gateway id and the backend's own name spliced in
+    // (into a reused buffer); the answer is scanned and its id spliced back. No allocation.
+    Benchmark("Gateway rewrite: tools/call out (id + name) and its answer back (id)") { benchmark in
+        let request: [UInt8] = Array(#"{"jsonrpc":"2.0","id":"req-000042","method":"tools/call","params":{"name":"alpha__echo","arguments":{"text":"\#(String(repeating: "x", count: 300))"}}}"#.utf8)
+        let answer: [UInt8] = Array(#"{"jsonrpc":"2.0","id":918273,"result":{"content":[{"type":"text","text":"\#(String(repeating: "y", count: 300))"}],"isError":false}}"#.utf8)
+        let gatewayID: [UInt8] = Array("918273".utf8)
+        let backendName: [UInt8] = Array(#""echo""#.utf8)
+        var out = ByteBuffer(capacity: 4096)
+        func relay() -> Int {
+            out.clear()
+            guard case .success(let fields) = MessageScanner.scan(request[...]), let id = fields.id, let name = fields.name else {
+                fatalError("request does not scan")
+            }
+            var edits = SpliceEdits()
+            edits.add(id, gatewayID[...])
+            edits.add(name, backendName[...])
+            edits.apply(to: request[...]) { out.write(contentsOf: $0) }
+            guard case .success(let back) = MessageScanner.scan(answer[...]), let answerID = back.id else {
+                fatalError("answer does not scan")
+            }
+            var reply = SpliceEdits()
+            reply.add(answerID, request[id])
+            reply.apply(to: answer[...]) { out.write(contentsOf: $0) }
+            return out.readableBytes
+        }
+        precondition(relay() == request.count - 13 + answer.count + 6)
+        benchmark.startMeasurement()
+        for _ in benchmark.scaledIterations {
+            blackHole(relay())
+        }
+    }
+
     // For scale: the tree parser the gateway uses for the few messages it builds.
     Benchmark("Scan baseline: JSONValue.parse tools/list result (\(toolsListBytes.count) B)") { benchmark in
         precondition(JSONValue.parse(toolsListBytes[...]) != nil)
