@@ -24,6 +24,14 @@ final class BackendState {
     var isOpening = false
 }
 
+/// A relay a legacy client may cancel (see `GatewayContext.inFlight`).
+struct InFlightRelay {
+    let backend: GatewayBackend
+    let use: BackendSessionUse
+    let gatewayID: Int
+    weak var request: GatewayRequest?
+}
+
 /// How one request reaches a backend: its era, and for a legacy backend the session and the
 /// protocol version negotiated with it.
 struct BackendSessionUse {
@@ -52,12 +60,18 @@ final class GatewayContext {
     /// Sessions ended with DELETE (nonce → expiry), told to every worker of the process.
     private var revoked: [[UInt8]: UInt32] = [:]
     /// Relayed requests of legacy clients in flight on this worker (session nonce + the client's
-    /// id token → where it went), so that `notifications/cancelled` can name the backend's id.
-    var inFlight: [[UInt8]: (backend: GatewayBackend, use: BackendSessionUse, gatewayID: Int)] = [:]
+    /// id token → where it went), so that `notifications/cancelled` can reach the backend.
+    var inFlight: [[UInt8]: InFlightRelay] = [:]
 
-    /// A legacy client cancelled a request: if it runs on this worker, its backend is told.
+    /// A legacy client cancelled a request: if it runs on this worker, its backend is told (a
+    /// legacy backend with `notifications/cancelled` naming its own id; a modern one by closing
+    /// the request's stream, which is cancellation in that era).
     func cancelInFlight(_ key: [UInt8], reason: JSONValue?) {
         guard let entry = inFlight.removeValue(forKey: key) else { return }
+        if entry.use.isModern {
+            entry.request?.stopCalls()
+            return
+        }
         var params = JSONObject()
         params["requestId"] = .number(Array(String(entry.gatewayID).utf8))
         if let reason { params["reason"] = reason }

@@ -50,9 +50,10 @@ final class GatewayRequest {
             context.inFlight[key] = nil
             inFlightKey = nil
         }
-        guard let relayed, !relayed.use.isModern, !era.isModern, let session, let id = fields.id else { return }
+        guard let relayed, !era.isModern, let session, let id = fields.id else { return }
         let key = session.nonce + Array(body[id])
-        context.inFlight[key] = relayed
+        context.inFlight[key] = InFlightRelay(backend: relayed.backend, use: relayed.use,
+                                              gatewayID: relayed.gatewayID, request: self)
         inFlightKey = key
     }
 
