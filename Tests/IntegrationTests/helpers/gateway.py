@@ -301,12 +301,13 @@ def _flow_list(items: Iterable[str], quote: bool = True) -> str:
 
 
 def render_gateway_config(*, listeners: list[dict], servers: dict[str, dict[str, Any]],
-                          routes: list[tuple[str, list[str]]], workers: int | str = 1,
+                          routes: list[tuple], workers: int | str = 1,
                           extra: str = "") -> str:
     """The gateway configuration: servers are {"url": ...} or {"command": [...]} (other keys of
-    an entry are written as they are, e.g. {"timeout": "5s"}); routes are (path, [server, ...]).
-    `extra` is appended as it is (more top-level sections). A route may carry a third item, a
-    dict of gateway route keys (e.g. {"max_tool_name_length": 16}), written as JSON flow values."""
+    an entry are written as they are, e.g. {"timeout": "5s"}); routes are (path, [server, ...])
+    or (path, [server, ...], {key: value}) for a gateway route's own keys: text is written as it
+    is (YAML), e.g. {"tools": "{deny: [beta__add]}"}; other values as JSON, e.g.
+    {"max_tool_name_length": 16}. `extra` is appended as it is (more top-level sections)."""
     lines = [f"workers: {workers}", "listeners:"]
     for l in listeners:
         item = f"name: {l['name']}, address: {q(l['address'])}"
@@ -330,13 +331,13 @@ def render_gateway_config(*, listeners: list[dict], servers: dict[str, dict[str,
         lines.append(f"  - path: {q(path)}")
         lines.append(f"    servers: {_flow_list(names, quote=False)}")
         for key, value in (options[0] if options else {}).items():
-            lines.append(f"    {key}: {json.dumps(value)}")
+            lines.append(f"    {key}: {value if isinstance(value, str) else json.dumps(value)}")
     text = "\n".join(lines) + "\n"
     return text + extra if extra else text
 
 
 def start_gateway(binary: Path, workdir: Path, servers: dict[str, BackendProc | dict[str, Any]],
-                  routes: list[tuple[str, list[str]]] | None = None, *, tls_files: dict[str, Path] | None = None,
+                  routes: list[tuple] | None = None, *, tls_files: dict[str, Path] | None = None,
                   workers: int | str = 1, extra: str = "", startup_timeout: float = 20.0) -> Edge:
     """Writes the gateway config (a plaintext listener, plus a TLS one when tls_files is given)
     into workdir/edge.yaml and starts mcp-edge on it (helpers/edge.launch_edge)."""
@@ -356,7 +357,7 @@ def start_gateway(binary: Path, workdir: Path, servers: dict[str, BackendProc | 
     text = render_gateway_config(listeners=listeners, servers=entries, routes=routes, workers=workers, extra=extra)
     edge_servers = {n: e.get("url", " ".join(e.get("command", []))) for n, e in entries.items()}
     return launch_edge(binary, workdir, text, plain_port=plain_port, tls_port=tls_port, servers=edge_servers,
-                       routes=[(r[0], ",".join(r[1])) for r in routes], startup_timeout=startup_timeout)
+                       routes=[(p, ",".join(ns)) for p, ns, *_ in routes], startup_timeout=startup_timeout)
 
 
 # ---- the SDK client ----
@@ -498,6 +499,26 @@ def jsonrpc_from_response(response: Any) -> dict[str, Any]:
         assert found is not None, f"no response in the SSE body: {response.text[:2000]}"
         return found
     return response.json()
+
+
+def post(url: str, headers: Any, body: Any, client: Any = None, timeout: float = 30) -> Any:
+    """One POST (httpx): `body` is sent as it is when str/bytes, else as JSON; `headers` a dict,
+    or a list of pairs when a name repeats. With `client` (an httpx.Client) on its connection,
+    else on a new one."""
+    import httpx
+
+    content = body if isinstance(body, (str, bytes)) else json.dumps(body)
+    return (client or httpx).post(url, headers=headers, content=content, timeout=timeout)
+
+
+def legacy_session(url: str, client: Any = None) -> str:
+    """initialize + notifications/initialized on raw HTTP; returns the Mcp-Session-Id."""
+    r = post(url, legacy_headers(version=None), initialize_body(), client)
+    assert r.status_code == 200, r.text
+    sid = r.headers["mcp-session-id"]
+    r = post(url, legacy_headers(sid), {"jsonrpc": "2.0", "method": "notifications/initialized"}, client)
+    assert r.status_code == 202, r.text
+    return sid
 
 
 @dataclass
