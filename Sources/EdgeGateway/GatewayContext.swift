@@ -50,7 +50,8 @@ final class GatewayContext {
     let pool: UpstreamPool
     let settings: DataPlaneSettings
     let sealer: SessionSealer
-    let cursors: CursorCodec
+    /// Cursor (and relayed request id) codecs: the first encodes, all decode (rotation).
+    let cursorCodecs: [CursorCodec]
     var catalogs: [Catalog]
     let backends: [BackendState]
     /// Legacy backend sessions opened after the client's `initialize` (a backend down then, or
@@ -59,6 +60,9 @@ final class GatewayContext {
     static let sessionCacheLimit = 50_000
     /// Sessions ended with DELETE (nonce → expiry), told to every worker of the process.
     private var revoked: [[UInt8]: UInt32] = [:]
+    private var revocations = 0
+    /// Deleted sessions remembered per worker (a bound against DELETE floods).
+    static let revokedLimit = 200_000
     /// Relayed requests of legacy clients in flight on this worker (session nonce + the client's
     /// id token → where it went), so that `notifications/cancelled` can reach the backend.
     var inFlight: [[UInt8]: InFlightRelay] = [:]
@@ -98,7 +102,7 @@ final class GatewayContext {
         self.settings = settings
         let secrets = settings.sessionSecrets.map { Array($0.utf8) }
         sealer = SessionSealer(keys: Self.keys(secrets))
-        cursors = CursorCodec(secret: secrets.first ?? [])
+        cursorCodecs = secrets.map { CursorCodec(secret: $0) }
         catalogs = routes.map { $0.makeCatalog() }
         backends = (0..<settings.gatewayBackendCount).map { _ in BackendState() }
         var stdio: [Int: GatewayBackend] = [:]
@@ -181,6 +185,17 @@ final class GatewayContext {
         }
     }
 
+    func encodeCursor(_ cursor: MergedCursor) -> [UInt8]? {
+        try? cursorCodecs.first?.encode(cursor)
+    }
+
+    func decodeCursor(_ text: ArraySlice<UInt8>) -> MergedCursor? {
+        for codec in cursorCodecs {
+            if let cursor = codec.decode(text) { return cursor }
+        }
+        return nil
+    }
+
     /// A fresh id for a gateway request to a backend (never reused within the worker's life).
     func gatewayID() -> Int {
         nextID &+= 1
@@ -216,8 +231,17 @@ final class GatewayContext {
 
     /// Records that a session ended here (called on every worker by the broadcast).
     func revoke(_ nonce: [UInt8], until expiry: UInt32) {
-        let now = self.now
-        if revoked.count > 10_000 { revoked = revoked.filter { $0.value > now } }
+        // Expired entries are swept every 1024 revocations (not on each: that made every DELETE
+        // scan the table); past the cap, the ones that expire first go.
+        revocations &+= 1
+        if revocations % 1024 == 0 || revoked.count >= Self.revokedLimit {
+            let now = self.now
+            revoked = revoked.filter { $0.value > now }
+            if revoked.count >= Self.revokedLimit {
+                let keep = revoked.sorted { $0.value > $1.value }.prefix(Self.revokedLimit / 2)
+                revoked = Dictionary(uniqueKeysWithValues: keep.map { ($0.key, $0.value) })
+            }
+        }
         revoked[nonce] = expiry
         for key in sessionCache.keys where key.starts(with: nonce) { sessionCache[key] = nil }
         for (key, process) in sessionProcesses where key.starts(with: nonce) {

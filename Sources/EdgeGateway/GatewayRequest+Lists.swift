@@ -23,7 +23,7 @@ extension GatewayRequest {
         var wanted: [(server: Int, cursor: [UInt8]?)] = []
         if let range = fields.cursor, MessageScanner.kind(of: range, in: body[...]) != .null {
             guard MessageScanner.kind(of: range, in: body[...]) == .string, let text = JSONString.decode(body[range]),
-                  let cursor = context.cursors.decode(text[...]), cursor.routeTag == routeTag, cursor.method == kind.rawValue else {
+                  let cursor = context.decodeCursor(text[...]), cursor.routeTag == routeTag, cursor.method == kind.rawValue else {
                 return respondError(code: -32602, message: "Invalid params: the cursor is not one this route issued")
             }
             for page in cursor.pending {
@@ -41,7 +41,7 @@ extension GatewayRequest {
                     PendingPage(server: self.route.backends[$0.server].nameBytes, cursor: $0.cursor)
                 }
                 let cursor = MergedCursor(routeTag: self.routeTag, method: kind.rawValue, pending: pending)
-                if let text = try? self.context.cursors.encode(cursor) { result["nextCursor"] = .string(text) }
+                if let text = self.context.encodeCursor(cursor) { result["nextCursor"] = .string(text) }
             }
             if !fanOut.unavailable.isEmpty {
                 var meta = JSONObject()

@@ -12,9 +12,9 @@ extension GatewayRequest {
         }
         let resolution = tool ? catalog.resolveTool(shown) : catalog.resolvePrompt(shown)
         let kind: ListKind = tool ? .tools : .prompts
-        if !isRefreshed, resolution == .unknown || !catalog.listed.contains(kind) {
-            // Shortened and sanitised names resolve through the lists this worker merged: a
-            // worker that has not listed yet (or does not know the name) lists once, then decides.
+        if !isRefreshed, resolution == .unknown || (!catalog.listed.contains(kind) && catalog.codec.looksShortened(shown)) {
+            // Shortened names resolve through the lists this worker merged: a worker that has
+            // not listed yet (or does not know the name) lists once, then decides.
             isRefreshed = true
             let generation = self.generation
             return refreshList(tool ? .tools : .prompts) { [weak self] in
@@ -86,6 +86,9 @@ extension GatewayRequest {
             guard let self else { return }
             guard generation == self.generation else { return }
             guard let use else {
+                if case .stdio = backend.kind, let failure = self.context.stdio(backend).startFailure {
+                    return self.respondError(code: failure.code, message: "backend \"\(backend.name)\" \(failure.reason)")
+                }
                 return self.respondError(code: GatewayCodes.unavailable, message: "backend \"\(backend.name)\" is unavailable")
             }
             let gatewayID = self.context.gatewayID()
@@ -272,7 +275,7 @@ extension GatewayRequest {
     /// answer finds its way back from any worker or instance.
     func relayServerRequest(_ message: ArraySlice<UInt8>, _ scanned: MessageFields, backend: GatewayBackend) -> Bool {
         guard acceptsEventStream, !era.isModern, let id = scanned.id, let session,
-              let token = try? context.cursors.encode(
+              let token = context.encodeCursor(
                 MergedCursor(routeTag: Self.sessionTag(session), method: Self.serverRequestTag,
                              pending: [PendingPage(server: backend.nameBytes, cursor: Array(message[id]))])) else {
             return true
@@ -296,7 +299,7 @@ extension GatewayRequest {
     func relayClientResponse() {
         guard let session, let range = fields.id, MessageScanner.kind(of: range, in: body[...]) == .string,
               let text = JSONString.decode(body[range]), text.starts(with: Array("mcp-edge:".utf8)),
-              let relayed = context.cursors.decode(text.dropFirst(9)),
+              let relayed = context.decodeCursor(text.dropFirst(9)),
               relayed.method == Self.serverRequestTag, relayed.routeTag == Self.sessionTag(session),
               let target = relayed.pending.first,
               let server = catalog.serverIndex(target.server) else {

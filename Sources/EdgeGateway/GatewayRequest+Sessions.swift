@@ -85,7 +85,7 @@ extension GatewayRequest {
                                                             protocolVersion: use.version))
             }
             let result = LocalResults.initialize(requested: version, merged: self.mergedCapabilities(), identity: self.route.identity)
-            guard let token = try? self.context.sealer.seal(state) else {
+            guard let token = try? self.context.sealer.seal(state, context: self.route.pathBytes[...]) else {
                 return self.respondError(code: -32603, message: "Internal error: the session does not fit in a session id")
             }
             self.respondResult(result, sessionID: token)

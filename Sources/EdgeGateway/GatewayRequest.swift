@@ -22,6 +22,8 @@ final class GatewayRequest {
     var methodHeader: [UInt8]?
     var nameHeader: [UInt8]?
     var acceptsEventStream = false
+    /// A routing header the request carries more than once (refused).
+    var duplicatedHeader: String?
     var era: ClientEra = .legacy(version: nil)
     var fields = MessageFields()
     /// The client's legacy session, opened from its sealed id.
@@ -81,6 +83,19 @@ final class GatewayRequest {
         session = nil
         fields = MessageFields()
         let headers = head.fields
+        // A routing header given twice is refused: a proxy in front that reads another copy
+        // must never see a different request than mcp-edge does.
+        duplicatedHeader = nil
+        var counts = (version: 0, method: 0, name: 0)
+        for index in headers.fields.indices {
+            if headers.fields[index].known == .mcpProtocolVersion { counts.version += 1 }
+            let name = headers.name(at: index)
+            if name.count == 10, name.elementsEqual("mcp-method".utf8) { counts.method += 1 }
+            if name.count == 8, name.elementsEqual("mcp-name".utf8) { counts.name += 1 }
+        }
+        if counts.version > 1 { duplicatedHeader = "MCP-Protocol-Version" }
+        if counts.method > 1 { duplicatedHeader = "Mcp-Method" }
+        if counts.name > 1 { duplicatedHeader = "Mcp-Name" }
         versionHeader = headers.first(.mcpProtocolVersion).map(Array.init)
         sessionHeader = headers.first(.mcpSessionId).map(Array.init)
         methodHeader = headers.firstIndex(name: "mcp-method").map { Array(headers.value(at: $0)) }
@@ -150,6 +165,10 @@ final class GatewayRequest {
         default:
             return respondProblem(RequestProblem(status: 405, code: -32600, message: "an MCP endpoint takes POST (and GET/DELETE with a session)"))
         }
+        if let duplicatedHeader {
+            return respondProblem(RequestProblem(status: 400, code: era.isModern ? -32020 : -32600,
+                                                 message: "\(duplicatedHeader) header given more than once"))
+        }
         if case .unsupported(let version) = era {
             return respondProblem(.unsupportedVersion(version))
         }
@@ -187,7 +206,7 @@ final class GatewayRequest {
             respondProblem(RequestProblem(status: 400, code: -32600, message: "Bad Request: Mcp-Session-Id header is required (send initialize first)"))
             return false
         }
-        switch context.sealer.open(token[...], now: context.now) {
+        switch context.sealer.open(token[...], now: context.now, context: route.pathBytes[...]) {
         case .valid(let state) where !context.isRevoked(state.nonce):
             session = state
             return true
@@ -215,7 +234,7 @@ final class GatewayRequest {
     }
 
     private func handleRequest() {
-        if isMethod("ping") { return respondResult(JSONObject()) }
+        if isMethod("ping"), !era.isModern { return respondResult(JSONObject()) }
         if isMethod("initialize"), !era.isModern { return initializeSession() }
         if isMethod("server/discover"), era.isModern { return discover() }
         if let method = fields.method, let kind = ListKind(method: body[method].dropFirst().dropLast()) {

@@ -28,6 +28,8 @@ final class GatewayBackend {
 public final class GatewayRoute {
     let index: Int
     let path: String
+    /// The path as bytes: bound to the route's session ids (an id works on its route only).
+    let pathBytes: [UInt8]
     let backends: [GatewayBackend]
     let options: EdgeConfiguration.GatewayOptions
     let identity: RouteIdentity
@@ -35,6 +37,7 @@ public final class GatewayRoute {
     init(index: Int, path: String, backends: [GatewayBackend], options: EdgeConfiguration.GatewayOptions, edgeVersion: String) {
         self.index = index
         self.path = path
+        self.pathBytes = Array(path.utf8)
         self.backends = backends
         self.options = options
         identity = RouteIdentity(name: options.serverName, version: options.serverVersion,

@@ -27,6 +27,8 @@ final class StdioBackend: StdioChannelDelegate {
     /// The gateway id of the `initialize` in flight.
     private var initializeID = 0
     private var readyWaiters: [(Bool) -> Void] = []
+    /// Why the last start failed (for the error the waiting requests get), until one succeeds.
+    private(set) var startFailure: (code: Int, reason: String)?
     private var backoff = RestartBackoff()
     private lazy var restartTimer = LoopTimer { [unowned self] in self.restartNow() }
     /// Bounds the start: a process that has not answered `initialize` within
@@ -158,6 +160,7 @@ final class StdioBackend: StdioChannelDelegate {
         }
         writeLine(BackendRequestWriter.message(id: nil, method: "notifications/initialized", params: JSONObject(), modernMeta: nil))
         context.loop.disarm(startTimer)
+        startFailure = nil
         self.state = .ready
         wake(true)
     }
@@ -203,6 +206,7 @@ final class StdioBackend: StdioChannelDelegate {
     private func startTimedOut() {
         guard state == .starting else { return }
         EdgeLog.write("server \(backend.name): did not answer initialize in time; killing it")
+        startFailure = (GatewayCodes.timeout, "did not answer initialize in time (timeouts.upstream_first_byte)")
         wake(false)  // waiting requests fail now; the exit restarts it after the backoff
         channel?.kill()
     }

@@ -71,5 +71,12 @@ public struct NameCodec {
         return nil
     }
 
+    /// Whether `name` has the form `expose` gives a name it had to cut: exactly `maxLength`
+    /// long, ending in `-` and 8 lower-case hex digits.
+    public func looksShortened(_ name: [UInt8]) -> Bool {
+        guard name.count == maxLength, name[maxLength - 9] == UInt8(ascii: "-") else { return false }
+        return name[(maxLength - 8)...].allSatisfy { Self.hex.contains($0) }
+    }
+
     private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
 }

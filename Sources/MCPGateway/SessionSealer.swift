@@ -29,6 +29,8 @@ public final class SessionSealer {
     private let opening: [Key?]
     private var plaintext: [UInt8] = []
     private var sealed: [UInt8] = []
+    /// The key's AAD followed by the caller's context, rebuilt per call without allocating.
+    private var aad: [UInt8] = []
 
     /// `keys` must not be empty nor repeat an id (the configuration checks both; a violation
     /// here is a programming error).
@@ -56,7 +58,9 @@ public final class SessionSealer {
 
     /// The token for `state` (ASCII: A-Z a-z 0-9 - _). Throws `TokenEncodingError` when a field
     /// is over its `SessionStateLayout` limit or the token would exceed `maximumTokenLength`.
-    public func seal(_ state: ClientSessionState) throws -> [UInt8] {
+    /// `context` is bound to the token (authenticated, not stored): `open` must be given the
+    /// same bytes, e.g. the route the session belongs to.
+    public func seal(_ state: ClientSessionState, context: ArraySlice<UInt8> = []) throws -> [UInt8] {
         plaintext.removeAll(keepingCapacity: true)
         try SessionStateLayout.encode(state, appendingTo: &plaintext)
         let length = Base64URL.encodedCount(1 + plaintext.count + AESGCM.overhead)
@@ -65,13 +69,16 @@ public final class SessionSealer {
         }
         sealed.removeAll(keepingCapacity: true)
         sealed.append(sealing.id)
-        sealing.cipher.seal(plaintext[...], aad: sealing.aad[...], into: &sealed)
+        aad.removeAll(keepingCapacity: true)
+        aad.append(contentsOf: sealing.aad)
+        aad.append(contentsOf: context)
+        sealing.cipher.seal(plaintext[...], aad: aad[...], into: &sealed)
         return Base64URL.encode(sealed[...])
     }
 
     /// The state inside `token` if it is authentic and `now` (Unix seconds) is before its
     /// `expiresAt`. Never traps, whatever the bytes.
-    public func open(_ token: ArraySlice<UInt8>, now: UInt32) -> SessionOpenResult {
+    public func open(_ token: ArraySlice<UInt8>, now: UInt32, context: ArraySlice<UInt8> = []) -> SessionOpenResult {
         guard token.count <= Self.maximumTokenLength else { return .invalid }
         sealed.removeAll(keepingCapacity: true)
         guard Base64URL.decode(token, appendingTo: &sealed),
@@ -79,7 +86,10 @@ public final class SessionSealer {
               let key = opening[Int(sealed[0])]
         else { return .invalid }
         plaintext.removeAll(keepingCapacity: true)
-        guard key.cipher.open(sealed[1...], aad: key.aad[...], appendingTo: &plaintext),
+        aad.removeAll(keepingCapacity: true)
+        aad.append(contentsOf: key.aad)
+        aad.append(contentsOf: context)
+        guard key.cipher.open(sealed[1...], aad: aad[...], appendingTo: &plaintext),
               let state = SessionStateLayout.decode(plaintext[...])
         else { return .invalid }
         return now < state.expiresAt ? .valid(state) : .expired

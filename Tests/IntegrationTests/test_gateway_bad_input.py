@@ -243,10 +243,7 @@ def test_other_http_methods(gw, method, session, status):
 
 
 @pytest.mark.parametrize("method", ["initialize", "logging/setLevel",
-    pytest.param("ping", marks=pytest.mark.xfail(strict=True, reason=(
-        "GatewayRequest.handleRequest answers ping before looking at the era: a 2026-07-28 request "
-        "gets HTTP 200 result {} (no resultType) although ping does not exist in that era (the SDK's "
-        "method table has no 2026-07-28 ping; fast_backend answers 404 -32601)")))])
+"ping"])
 def test_methods_removed_in_the_modern_era_are_404(gw, method):
     assert_error(request(gw.url, "modern", method, {}), 404, -32601)
 
@@ -350,16 +347,8 @@ def test_modern_resources_read_uri_mismatch_is_400_header_mismatch(gw):
     assert_error(post(gw.url, h, body), 400, -32020)
 
 
-DUPLICATE_BUG = ("GatewayRequest.begin reads only the first MCP-Protocol-Version / Mcp-Method / Mcp-Name "
-                 "(headers.first / firstIndex) and ignores further copies: a request whose first copy "
-                 "matches the body and whose second does not is served (200) instead of 400 -32020, so a "
-                 "last-copy reader in front of mcp-edge and mcp-edge disagree (the SDK's server refuses "
-                 "any duplicate: mcp/shared/inbound.py find_duplicated_routing_header)")
-
-
 @pytest.mark.parametrize("header,second", [("Mcp-Name", "beta__echo"), ("Mcp-Method", "tools/list"),
                                            ("MCP-Protocol-Version", LEGACY)])
-@pytest.mark.xfail(strict=True, reason=DUPLICATE_BUG)
 def test_modern_routing_header_given_twice_is_400_header_mismatch(gw, header, second):
     h, body = modern_request("tools/call", call_params("alpha__echo"), id=5)
     assert_error(post(gw.url, list(h.items()) + [(header, second)], body), 400, -32020)
@@ -393,11 +382,6 @@ def test_bad_session_id_is_404(gw, mangle):
     assert text_of(request(gw.url, "legacy", "tools/call", call_params("alpha__echo", "ok"), sid=sid)) == "alpha:echo:ok"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a gateway session id is not bound to its route: ClientSessionState (SessionStateLayout) carries no "
-    "route, and GatewayRequest.openSession accepts an id issued by /mcp on /other, a different MCP "
-    "server (its own servers, serverInfo, capabilities, tool view) that the client never initialized; "
-    "cursors are bound (MergedCursor.routeTag), sessions are not"))
 def test_session_of_another_route_is_404(gw):
     sid = legacy_session(gw.url)
     other = gw.edge.url("/other", tls=False)
@@ -507,9 +491,6 @@ def test_cursor_works_on_another_instance_with_the_same_secret(gw):
     assert len(here["tools"]) == 50 and here["tools"][0]["name"] == "alpha__tool50"
 
 
-@pytest.mark.xfail(strict=True, reason="GatewayContext builds its CursorCodec from session_secret only "
-                   "(secrets.first): previous_session_secrets do not open cursors, so a listing that "
-                   "spans a rotation fails with -32602 (sessions sealed with the old secret keep working)")
 def test_cursor_survives_a_rotation_with_previous_session_secrets(gw, gateways):
     rotated = gateways.start(gw.servers, gw.routes, extra=session_config(OTHER_SECRET, previous=[SECRET]))
     cursor = first_page_cursor(gw.url)
@@ -782,17 +763,6 @@ def own_gateway(edge_bin: Path, workdir: Path, servers: dict, **kw):
         g.close()
 
 
-LEFT_CLIENT_BUG = (
-    "use after free, mcp-edge aborts ('Fatal error: Attempted to read an unowned reference but object ... "
-    "was already destroyed'): GatewayRequest callbacks capture [unowned self] and run after the client's "
-    "connection (and with it the Exchange's GatewayRequest) is gone. initialize / server/discover: the "
-    "probe waiters (closure #3 in initializeSession / discover, via GatewayContext.probe) fire after "
-    "gateway_fanout answered the client; tools/call the client gave up on: closure #1 in backendUse "
-    "(probe waiter) - cancel() cannot withdraw waiters; SSE that ends after its answer: call.onEnd "
-    "(closure #3 in relay, from BackendCall.finish) - finishRequest() drops `calls` without cancelling them")
-
-
-@pytest.mark.xfail(strict=True, reason=LEFT_CLIENT_BUG)
 @pytest.mark.parametrize("scenario", ["initialize", "server/discover", "call-client-gave-up", "sse-after-answer"])
 def test_backend_answering_after_its_client_left(edge_bin, tmp_path, fast, scenario):
     """raw answers server/discover after 1.5 s (gateway_fanout is 500 ms), or its SSE stream
@@ -983,10 +953,6 @@ def test_stdio_server_that_stops_answering_is_an_error_within_upstream_first_byt
     assert_still_serves(stdio_gw.edge, tool="alpha4__echo")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "a stdio server that never answers initialize holds every call forever: StdioBackend.start() "
-    "sends initialize with no timer, whenReady() queues callers while .starting, and "
-    "GatewayContext.send arms the call's upstream_first_byte timer only in startStdio, after ready"))
 def test_stdio_server_that_never_initializes_is_an_error_within_upstream_first_byte(stdio_gw):
     h, body = modern_request("tools/call", call_params("mute__echo"))
     try:
