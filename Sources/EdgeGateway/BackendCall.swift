@@ -21,12 +21,21 @@ final class BackendCall: Downstream {
     /// receiver is full: reading pauses until `resume()`.
     var onMessage: ((ArraySlice<UInt8>) -> Bool)?
     var onEnd: ((BackendOutcome) -> Void)?
+    /// A relay's call reports to its request directly instead (`relayInfo` non-nil): no
+    /// closures to allocate on the hot path. Weak: the client may leave while the call runs.
+    weak var relayRequest: GatewayRequest?
+    var relayInfo: RelayInfo?
+    /// The relay's gateway id, as decimal digits (storage kept across reuses).
+    var relayID: [UInt8] = []
+    /// Where the call goes back to once its end has been delivered (HTTP relays, see
+    /// `GatewayContext.takeCall`); nil: it is freed.
+    unowned(unsafe) var recycleTo: GatewayContext?
     let exchange = Exchange()
     private(set) var status = 0
     private var isSSE = false
     private var body: [UInt8] = []
     private var sse: SSEParser
-    private let maxBytes: Int
+    private var maxBytes: Int
     private var finished = false
     private var paused = false
     /// The call keeps itself alive while it runs: its exchange refers to it without a count.
@@ -36,6 +45,10 @@ final class BackendCall: Downstream {
     private var stdio: StdioBackend?
     private var stdioID: Int?
     private var headDelivered = false
+    /// Inside `finish`, delivering the end: not yet reusable.
+    private var delivering = false
+    /// `fail` left an abort of the exchange for the end of the batch: not yet reusable.
+    private var abortPending = false
     private lazy var stdioTimer = LoopTimer { [unowned self] in self.stdioTimedOut() }
     var isFinished: Bool { finished }
 
@@ -44,6 +57,32 @@ final class BackendCall: Downstream {
         sse = SSEParser(maxEventBytes: maxResponseBytes)
         exchange.downstream = self
         exchange.backendCall = self
+    }
+
+    /// Whether the call can be started again (`reuse`): it finished, its end was delivered, and
+    /// its exchange holds no upstream connection nor waits for one.
+    var isReusable: Bool {
+        finished && !delivering && !abortPending && stdio == nil && !exchange.isActive && exchange.upstream == nil
+            && !exchange.isQueued && !exchange.isWaitingTurn
+    }
+
+    /// Makes a finished call new again (see `isReusable`), keeping its storage.
+    func reuse(maxResponseBytes: Int) {
+        maxBytes = maxResponseBytes
+        onHead = nil; onMessage = nil; onEnd = nil
+        relayRequest = nil
+        relayInfo = nil
+        recycleTo = nil
+        status = 0
+        isSSE = false
+        if body.capacity > 16 * 1024 { body = [] } else if !body.isEmpty { body.removeAll(keepingCapacity: true) }
+        finished = false
+        paused = false
+        running = nil
+        loop = nil
+        stdioID = nil
+        headDelivered = false
+        exchange.reset()
     }
 
     /// Sends `request` (a whole serialised HTTP/1.1 request) to `target`.
@@ -71,9 +110,9 @@ final class BackendCall: Downstream {
         if !headDelivered {
             headDelivered = true
             status = 200
-            onHead?(200, nil)
+            if relayInfo == nil { onHead?(200, nil) }
         }
-        _ = onMessage?(bytes)
+        _ = deliver(bytes)
         if final { finish(.complete) }
     }
 
@@ -94,6 +133,9 @@ final class BackendCall: Downstream {
         guard !finished else { return }
         finished = true
         onHead = nil; onMessage = nil; onEnd = nil
+        relayRequest = nil
+        relayInfo = nil
+        recycleTo = nil
         let keep = running
         running = nil
         if let stdio, let stdioID { stdio.forget(id: stdioID) }
@@ -111,8 +153,26 @@ final class BackendCall: Downstream {
         let keep = running
         running = nil
         if stdio != nil { loop?.disarm(stdioTimer) }
-        end?(outcome)
+        delivering = true
+        if relayInfo != nil {
+            relayRequest?.relayEnded(self, outcome)
+            relayRequest = nil
+            relayInfo = nil
+        } else {
+            end?(outcome)
+        }
+        delivering = false
+        if let context = recycleTo {
+            recycleTo = nil
+            if isReusable { context.recycle(self) }
+        }
         withExtendedLifetime(keep) {}
+    }
+
+    /// One message to the receiver: the relay's request, or `onMessage`.
+    private func deliver(_ message: ArraySlice<UInt8>) -> Bool {
+        if relayInfo != nil { return relayRequest?.relayMessage(from: self, message) ?? true }
+        return onMessage?(message) ?? true
     }
 
     /// The upstream layer failed the exchange (connect refused, reset, timeout, garbage).
@@ -125,9 +185,9 @@ final class BackendCall: Downstream {
     func responseHead(_ head: HTTPResponseHead, for exchange: Exchange) {
         status = head.status
         isSSE = head.fields.firstIndex(of: .contentType).map { head.fields.valueHasPrefix(at: $0, "text/event-stream") } ?? false
-        body.removeAll(keepingCapacity: true)
+        if !body.isEmpty { body.removeAll(keepingCapacity: true) }
         sse = SSEParser(maxEventBytes: maxBytes)
-        onHead?(head.status, head.fields.first(.mcpSessionId).map(Array.init))
+        if relayInfo == nil { onHead?(head.status, head.fields.first(.mcpSessionId).map(Array.init)) }
     }
 
     func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
@@ -138,7 +198,7 @@ final class BackendCall: Downstream {
                 let slice = Array(raw)[...]
                 return sse.feed(slice) { event in
                     guard !finished, !event.data.isEmpty else { return }
-                    if onMessage?(event.data[...]) == false { wantsMore = false }
+                    if deliver(event.data[...]) == false { wantsMore = false }
                 }
             }
             if !ok { fail(GatewayCodes.responseTooLarge, "sent an SSE event larger than limits.max_backend_response") }
@@ -157,10 +217,13 @@ final class BackendCall: Downstream {
     /// after the current read (it is mid-response and cannot be reused).
     private func fail(_ code: Int, _ reason: String) {
         let keep = running
+        abortPending = true
+        recycleTo = nil  // the exchange is still mid-response
         finish(.failed(code: code, reason: reason))
         let exchange = self.exchange
-        loop?.afterThisBatch {
+        loop?.afterThisBatch { [self] in
             if exchange.isActive { exchange.abort() }
+            abortPending = false
             withExtendedLifetime(keep) {}
         }
     }
@@ -173,7 +236,7 @@ final class BackendCall: Downstream {
         exchange.reset()
         guard !finished else { return }
         if !isSSE, !body.isEmpty {
-            _ = onMessage?(body[...])
+            _ = deliver(body[...])
         }
         finish(.complete)
     }
