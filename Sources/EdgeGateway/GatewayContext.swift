@@ -146,6 +146,10 @@ final class GatewayContext {
     func send(_ call: BackendCall, to backend: GatewayBackend, use: BackendSessionUse?, method: ArraySlice<UInt8>?,
               name: [UInt8]?, id: Int?, splicing source: ArraySlice<UInt8>, _ edits: SpliceEdits) {
         guard case .http(let target) = backend.kind else {
+            if let id, let process = use?.process, process.isReady {
+                call.recycleTo = self
+                return call.startStdio(process, id: id, splicing: source, edits, timeout: settings.upstreamFirstByteTimeout)
+            }
             return send(call, to: backend, use: use, method: method, name: name, id: id, body: edits.applied(to: source))
         }
         call.start(target: target, pool: pool) { buffer in

@@ -92,7 +92,14 @@ extension GatewayRequest {
         case .modern:
             return GatewayContext.modernUse
         case .legacy:
-            if case .stdio = backend.kind { return nil }
+            if case .stdio(_, let options) = backend.kind {
+                // The worker's shared process, once running (a per-session one is looked up by
+                // backendUse).
+                guard !options.perSession || era.isModern || session == nil else { return nil }
+                let process = context.stdio(backend)
+                guard process.isReady else { return nil }
+                return BackendSessionUse(sessionID: nil, version: process.version, isModern: false, process: process)
+            }
             guard !era.isModern, let session else { return nil }
             if let cached = context.cachedSession(nonce: session.nonce, server: backend.nameBytes) { return cached }
             if let sealed = session.backendSessions.first(where: { $0.server == backend.nameBytes }) {
@@ -128,7 +135,7 @@ extension GatewayRequest {
     func relayMessage(from call: BackendCall, _ message: ArraySlice<UInt8>) -> Bool {
         guard let info = call.relayInfo, info.generation == generation else { return true }
         if call.status == 404 && !info.use.isModern { return true }  // session gone: retried in relayEnded
-        return relayMessage(message, gatewayID: call.relayID, use: info.use, backend: info.backend)
+        return relayMessage(message, gatewayID: call.relayID, use: info.use, backend: info.backend, scanned: call.scanned)
     }
 
     /// A relay's call ended: its answer was relayed (the request is done and this does
@@ -245,8 +252,9 @@ extension GatewayRequest {
 
     /// One message from the backend: the answer (id spliced back, request done), a related
     /// notification (streamed when the client accepts SSE), or a server-to-client request.
-    func relayMessage(_ message: ArraySlice<UInt8>, gatewayID: [UInt8], use: BackendSessionUse, backend: GatewayBackend) -> Bool {
-        guard case .success(let scanned) = MessageScanner.scan(message) else {
+    func relayMessage(_ message: ArraySlice<UInt8>, gatewayID: [UInt8], use: BackendSessionUse, backend: GatewayBackend,
+                      scanned known: MessageFields? = nil) -> Bool {
+        guard let scanned = known ?? (try? MessageScanner.scan(message).get()) else {
             return true  // not JSON-RPC: dropped (the request fails if no answer follows)
         }
         switch scanned.kind {
