@@ -21,12 +21,21 @@ final class BackendCall: Downstream {
     /// receiver is full: reading pauses until `resume()`.
     var onMessage: ((ArraySlice<UInt8>) -> Bool)?
     var onEnd: ((BackendOutcome) -> Void)?
+    /// A relay's call reports to its request directly instead (`relayInfo` non-nil): no
+    /// closures to allocate on the hot path. Weak: the client may leave while the call runs.
+    weak var relayRequest: GatewayRequest?
+    var relayInfo: RelayInfo?
+    /// The relay's gateway id, as decimal digits (storage kept across reuses).
+    var relayID: [UInt8] = []
+    /// Where the call goes back to once its end has been delivered (HTTP relays, see
+    /// `GatewayContext.takeCall`); nil: it is freed.
+    unowned(unsafe) var recycleTo: GatewayContext?
     let exchange = Exchange()
     private(set) var status = 0
     private var isSSE = false
     private var body: [UInt8] = []
     private var sse: SSEParser
-    private let maxBytes: Int
+    private var maxBytes: Int
     private var finished = false
     private var paused = false
     /// The call keeps itself alive while it runs: its exchange refers to it without a count.
@@ -36,6 +45,14 @@ final class BackendCall: Downstream {
     private var stdio: StdioBackend?
     private var stdioID: Int?
     private var headDelivered = false
+    /// The fields of the message being delivered, when its reader scanned it already.
+    private(set) var scanned: MessageFields?
+    /// A stdio call started without a `whenReady` closure (which would outlive it).
+    private var stdioReusable = false
+    /// Inside `finish`, delivering the end: not yet reusable.
+    private var delivering = false
+    /// `fail` left an abort of the exchange for the end of the batch: not yet reusable.
+    private var abortPending = false
     private lazy var stdioTimer = LoopTimer { [unowned self] in self.stdioTimedOut() }
     var isFinished: Bool { finished }
 
@@ -44,6 +61,34 @@ final class BackendCall: Downstream {
         sse = SSEParser(maxEventBytes: maxResponseBytes)
         exchange.downstream = self
         exchange.backendCall = self
+    }
+
+    /// Whether the call can be started again (`reuse`): it finished, its end was delivered, and
+    /// its exchange holds no upstream connection nor waits for one.
+    var isReusable: Bool {
+        finished && !delivering && !abortPending && (stdio == nil || stdioReusable) && !exchange.isActive
+            && exchange.upstream == nil && !exchange.isQueued && !exchange.isWaitingTurn
+    }
+
+    /// Makes a finished call new again (see `isReusable`), keeping its storage.
+    func reuse(maxResponseBytes: Int) {
+        maxBytes = maxResponseBytes
+        onHead = nil; onMessage = nil; onEnd = nil
+        relayRequest = nil
+        relayInfo = nil
+        recycleTo = nil
+        status = 0
+        isSSE = false
+        if body.capacity > 16 * 1024 { body = [] } else if !body.isEmpty { body.removeAll(keepingCapacity: true) }
+        finished = false
+        paused = false
+        running = nil
+        loop = nil
+        stdio = nil
+        stdioID = nil
+        stdioReusable = false
+        headDelivered = false
+        exchange.reset()
     }
 
     /// Sends `request` (a whole serialised HTTP/1.1 request) to `target`.
@@ -65,15 +110,31 @@ final class BackendCall: Downstream {
         if !finished { loop?.arm(stdioTimer, in: timeout) }
     }
 
-    /// A message from the stdio process for this call (`final`: its answer).
-    func deliverStdio(_ bytes: ArraySlice<UInt8>, final: Bool) {
+    /// `startStdio` of `source` with `edits` applied, on a process that is ready (`isReady`):
+    /// no copy of the body, and the call may be reused once done (nothing else refers to it).
+    func startStdio(_ backend: StdioBackend, id: Int, splicing source: ArraySlice<UInt8>, _ edits: SpliceEdits,
+                    timeout: UInt64) {
+        running = self
+        loop = backend.context.loop
+        stdio = backend
+        stdioID = id
+        stdioReusable = true
+        backend.send(self, id: id, splicing: source, edits)
+        if !finished { loop?.arm(stdioTimer, in: timeout) }
+    }
+
+    /// A message from the stdio process for this call (`final`: its answer), with what the
+    /// process's reader found in it (handed to a relay: no second scan).
+    func deliverStdio(_ bytes: ArraySlice<UInt8>, _ fields: MessageFields? = nil, final: Bool) {
         guard !finished else { return }
         if !headDelivered {
             headDelivered = true
             status = 200
-            onHead?(200, nil)
+            if relayInfo == nil { onHead?(200, nil) }
         }
-        _ = onMessage?(bytes)
+        scanned = fields
+        _ = deliver(bytes)
+        scanned = nil
         if final { finish(.complete) }
     }
 
@@ -94,10 +155,15 @@ final class BackendCall: Downstream {
         guard !finished else { return }
         finished = true
         onHead = nil; onMessage = nil; onEnd = nil
+        relayRequest = nil
+        relayInfo = nil
+        recycleTo = nil
         let keep = running
         running = nil
         if let stdio, let stdioID { stdio.forget(id: stdioID) }
-        if stdio != nil { loop?.disarm(stdioTimer) }
+        // Taken out of the wheel now: a disarmed timer stays linked until its deadline (60 s),
+        // and its closure keeps this call's memory (unowned): ~0.5 KB per stdio call.
+        if stdio != nil { loop?.cancel(stdioTimer) }
         if exchange.isActive { exchange.abort() }
         exchange.reset()
         withExtendedLifetime(keep) {}
@@ -110,9 +176,27 @@ final class BackendCall: Downstream {
         onHead = nil; onMessage = nil; onEnd = nil
         let keep = running
         running = nil
-        if stdio != nil { loop?.disarm(stdioTimer) }
-        end?(outcome)
+        if stdio != nil { loop?.cancel(stdioTimer) }
+        delivering = true
+        if relayInfo != nil {
+            relayRequest?.relayEnded(self, outcome)
+            relayRequest = nil
+            relayInfo = nil
+        } else {
+            end?(outcome)
+        }
+        delivering = false
+        if let context = recycleTo {
+            recycleTo = nil
+            if isReusable { context.recycle(self) }
+        }
         withExtendedLifetime(keep) {}
+    }
+
+    /// One message to the receiver: the relay's request, or `onMessage`.
+    private func deliver(_ message: ArraySlice<UInt8>) -> Bool {
+        if relayInfo != nil { return relayRequest?.relayMessage(from: self, message) ?? true }
+        return onMessage?(message) ?? true
     }
 
     /// The upstream layer failed the exchange (connect refused, reset, timeout, garbage).
@@ -125,9 +209,9 @@ final class BackendCall: Downstream {
     func responseHead(_ head: HTTPResponseHead, for exchange: Exchange) {
         status = head.status
         isSSE = head.fields.firstIndex(of: .contentType).map { head.fields.valueHasPrefix(at: $0, "text/event-stream") } ?? false
-        body.removeAll(keepingCapacity: true)
+        if !body.isEmpty { body.removeAll(keepingCapacity: true) }
         sse = SSEParser(maxEventBytes: maxBytes)
-        onHead?(head.status, head.fields.first(.mcpSessionId).map(Array.init))
+        if relayInfo == nil { onHead?(head.status, head.fields.first(.mcpSessionId).map(Array.init)) }
     }
 
     func responseBody(_ bytes: ByteView, for exchange: Exchange) -> Bool {
@@ -138,7 +222,7 @@ final class BackendCall: Downstream {
                 let slice = Array(raw)[...]
                 return sse.feed(slice) { event in
                     guard !finished, !event.data.isEmpty else { return }
-                    if onMessage?(event.data[...]) == false { wantsMore = false }
+                    if deliver(event.data[...]) == false { wantsMore = false }
                 }
             }
             if !ok { fail(GatewayCodes.responseTooLarge, "sent an SSE event larger than limits.max_backend_response") }
@@ -157,10 +241,13 @@ final class BackendCall: Downstream {
     /// after the current read (it is mid-response and cannot be reused).
     private func fail(_ code: Int, _ reason: String) {
         let keep = running
+        abortPending = true
+        recycleTo = nil  // the exchange is still mid-response
         finish(.failed(code: code, reason: reason))
         let exchange = self.exchange
-        loop?.afterThisBatch {
+        loop?.afterThisBatch { [self] in
             if exchange.isActive { exchange.abort() }
+            abortPending = false
             withExtendedLifetime(keep) {}
         }
     }
@@ -173,7 +260,7 @@ final class BackendCall: Downstream {
         exchange.reset()
         guard !finished else { return }
         if !isSSE, !body.isEmpty {
-            _ = onMessage?(body[...])
+            _ = deliver(body[...])
         }
         finish(.complete)
     }

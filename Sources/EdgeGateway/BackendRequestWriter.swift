@@ -8,12 +8,20 @@ import MCPWire
 enum BackendRequestWriter {
     static func post(target: UpstreamTarget, use: BackendSessionUse?, method: ArraySlice<UInt8>?, name: [UInt8]?,
                      body: [UInt8], into buffer: inout ByteBuffer) {
+        post(target: target, use: use, method: method, name: name, bodyLength: body.count, into: &buffer) {
+            $0.write(contentsOf: body)
+        }
+    }
+
+    /// `post` of a body of `bodyLength` bytes that `writeBody` writes.
+    static func post(target: UpstreamTarget, use: BackendSessionUse?, method: ArraySlice<UInt8>?, name: [UInt8]?,
+                     bodyLength: Int, into buffer: inout ByteBuffer, writeBody: (inout ByteBuffer) -> Void) {
         buffer.write("POST ")
         buffer.write(contentsOf: target.path)
         buffer.write(" HTTP/1.1\r\nhost: ")
         buffer.write(contentsOf: target.hostHeader)
         buffer.write("\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: ")
-        buffer.write(decimal: body.count)
+        buffer.write(decimal: bodyLength)
         if let use {
             if let session = use.sessionID {
                 buffer.write("\r\nmcp-session-id: ")
@@ -23,7 +31,11 @@ enum BackendRequestWriter {
             buffer.write(contentsOf: use.version)
             if use.isModern, let method {
                 buffer.write("\r\nmcp-method: ")
-                buffer.write(contentsOf: MCPHeaderValue.encode(Array(method)))
+                if MCPHeaderValue.isHeaderSafe(method) {
+                    buffer.write(contentsOf: method)
+                } else {
+                    buffer.write(contentsOf: MCPHeaderValue.encode(Array(method)))
+                }
                 if let name {
                     buffer.write("\r\nmcp-name: ")
                     buffer.write(contentsOf: MCPHeaderValue.encode(name))
@@ -31,7 +43,7 @@ enum BackendRequestWriter {
             }
         }
         buffer.write("\r\n\r\n")
-        buffer.write(contentsOf: body)
+        writeBody(&buffer)
     }
 
     /// The GET that opens a legacy backend session's stream of server-initiated messages.

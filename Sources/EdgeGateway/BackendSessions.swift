@@ -11,6 +11,19 @@ struct BackendAnswer {
     var failure: (code: Int, reason: String)?
 }
 
+/// A backend's answer to a list request (`GatewayContext.askPage`): the message's bytes and
+/// where its `result` object is.
+struct BackendPage {
+    var status = 0
+    var sessionID: [UInt8]?
+    var message: [UInt8] = []
+    var result: Range<Int>?
+    /// The answer was a JSON-RPC error.
+    var isError = false
+    /// Set when no JSON-RPC answer came: mcp-edge's error code and why.
+    var failure: (code: Int, reason: String)?
+}
+
 /// The gateway's own conversations with backends: probing a backend's era, opening legacy
 /// sessions (`initialize` + `notifications/initialized`), and the shared session that modern
 /// clients use on a legacy backend.
@@ -57,6 +70,39 @@ extension GatewayContext {
         call.onEnd = { outcome in
             if case .failed(let code, let reason) = outcome { answer.failure = (code, reason) }
             completion(answer)
+        }
+        send(call, to: backend, use: use, method: Array(method.utf8)[...], name: nil, id: id, body: body)
+        return call
+    }
+
+    /// `ask` for a list page, kept as bytes (`Catalog.RawPage`): merged lists splice the
+    /// backends' entries instead of parsing them into trees.
+    @discardableResult
+    func askPage(_ backend: GatewayBackend, use: BackendSessionUse?, method: String, params: JSONObject,
+                 completion: @escaping (BackendPage) -> Void) -> BackendCall? {
+        let id = gatewayID()
+        let body = BackendRequestWriter.message(id: id, method: method, params: params,
+                                                modernMeta: use?.isModern == true ? Self.modernMeta : nil)
+        let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
+        var page = BackendPage()
+        call.onHead = { status, session in
+            page.status = status
+            page.sessionID = session
+        }
+        call.onMessage = { bytes in
+            guard page.result == nil, !page.isError, case .success(let fields) = MessageScanner.scan(bytes),
+                  fields.kind == .response else { return true }
+            if let range = fields.result, MessageScanner.kind(of: range, in: bytes) == .object {
+                page.message = Array(bytes)
+                page.result = (range.lowerBound - bytes.startIndex)..<(range.upperBound - bytes.startIndex)
+            } else if let range = fields.error, MessageScanner.kind(of: range, in: bytes) == .object {
+                page.isError = true
+            }
+            return true
+        }
+        call.onEnd = { outcome in
+            if case .failed(let code, let reason) = outcome { page.failure = (code, reason) }
+            completion(page)
         }
         send(call, to: backend, use: use, method: Array(method.utf8)[...], name: nil, id: id, body: body)
         return call

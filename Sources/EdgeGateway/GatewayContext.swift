@@ -159,6 +159,25 @@ final class GatewayContext {
         }
     }
 
+    /// `send` of `source` with `edits` applied: to an HTTP backend the pieces are written
+    /// straight into the request (no copy of the body is made).
+    func send(_ call: BackendCall, to backend: GatewayBackend, use: BackendSessionUse?, method: ArraySlice<UInt8>?,
+              name: [UInt8]?, id: Int?, splicing source: ArraySlice<UInt8>, _ edits: SpliceEdits) {
+        guard case .http(let target) = backend.kind else {
+            if let id, let process = use?.process, process.isReady {
+                call.recycleTo = self
+                return call.startStdio(process, id: id, splicing: source, edits, timeout: settings.upstreamFirstByteTimeout)
+            }
+            return send(call, to: backend, use: use, method: method, name: name, id: id, body: edits.applied(to: source))
+        }
+        call.start(target: target, pool: pool) { buffer in
+            BackendRequestWriter.post(target: target, use: use, method: method, name: name,
+                                      bodyLength: source.count + edits.growth, into: &buffer) { buffer in
+                edits.apply(to: source) { buffer.write(contentsOf: $0) }
+            }
+        }
+    }
+
     /// Drain: every stdio process is shut down (stdin closed, SIGTERM, SIGKILL); `done` after.
     func shutdownProcesses(grace: UInt64, _ done: @escaping () -> Void) {
         let running = Array(stdioBackends.values) + Array(sessionProcesses.values)
@@ -194,6 +213,25 @@ final class GatewayContext {
             if let cursor = codec.decode(text) { return cursor }
         }
         return nil
+    }
+
+    /// Finished relay calls, each with its exchange and buffers, kept for the next relays.
+    private var spareCalls: [BackendCall] = []
+    static let spareCallLimit = 32
+
+    /// A call for a relay: a spare one made new, else a new one.
+    func takeCall(maxResponseBytes: Int) -> BackendCall {
+        while let call = spareCalls.popLast() {
+            guard call.isReusable else { continue }
+            call.reuse(maxResponseBytes: maxResponseBytes)
+            return call
+        }
+        return BackendCall(maxResponseBytes: maxResponseBytes)
+    }
+
+    /// A finished call whose end was delivered and whose exchange is idle (`isReusable`).
+    func recycle(_ call: BackendCall) {
+        if spareCalls.count < Self.spareCallLimit { spareCalls.append(call) }
     }
 
     /// A fresh id for a gateway request to a backend (never reused within the worker's life).

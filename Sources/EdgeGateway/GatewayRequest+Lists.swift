@@ -3,7 +3,15 @@ import MCPWire
 
 /// Pages gathered from the backends for one merged list.
 final class ListFanOut {
-    var pages: [Catalog.Page] = []
+    /// The pages as bytes (merged by splicing, `Catalog.mergeRaw`).
+    var pages: [Catalog.RawPage] = []
+    /// The pages as trees, for `Catalog.merge` when `mergeRaw` declines.
+    var parsedPages: [Catalog.Page] {
+        pages.compactMap { page in
+            guard case .object(let result)? = JSONValue.parse(page.message[page.result]) else { return nil }
+            return Catalog.Page(server: page.server, result: result)
+        }
+    }
     var unavailable: [Int] = []
     /// Backends with more pages, and their cursors.
     var more: [(server: Int, cursor: [UInt8])] = []
@@ -35,18 +43,19 @@ extension GatewayRequest {
         }
         collect(kind, wanted) { [weak self] fanOut in
             guard let self else { return }
-            var result = self.catalog.merge(kind, pages: fanOut.pages)
+            // Members after the merged array, in this order.
+            var extra = JSONObject()
             if !fanOut.more.isEmpty {
                 let pending = fanOut.more.sorted { $0.server < $1.server }.map {
                     PendingPage(server: self.route.backends[$0.server].nameBytes, cursor: $0.cursor)
                 }
                 let cursor = MergedCursor(routeTag: self.routeTag, method: kind.rawValue, pending: pending)
-                if let text = self.context.encodeCursor(cursor) { result["nextCursor"] = .string(text) }
+                if let text = self.context.encodeCursor(cursor) { extra["nextCursor"] = .string(text) }
             }
             if !fanOut.unavailable.isEmpty {
                 var meta = JSONObject()
                 meta["io.github.mcp-edge/unavailable"] = .array(fanOut.unavailable.sorted().map { .string(self.route.backends[$0].nameBytes) })
-                result["_meta"] = .object(meta)
+                extra["_meta"] = .object(meta)
             }
             if self.era.isModern {
                 // Cache hints the 2026-07-28 era requires: the shortest of the backends' (a
@@ -55,15 +64,36 @@ extension GatewayRequest {
                 var ttl: Int? = nil
                 var allPublic = !fanOut.pages.isEmpty
                 for page in fanOut.pages {
-                    let pageTTL = page.result["ttlMs"]?.intValue ?? 0
+                    let bytes = page.message[...]
+                    let pageTTL = JSONSpans.member("ttlMs", of: page.result, in: bytes).flatMap { Self.integer(bytes[$0]) } ?? 0
                     ttl = Swift.min(ttl ?? pageTTL, pageTTL)
-                    if page.result["cacheScope"] != .string(Array("public".utf8)) { allPublic = false }
+                    let scope = JSONSpans.member("cacheScope", of: page.result, in: bytes)
+                    if !(scope.map { JSONString.equals(bytes[$0], "public".utf8) } ?? false) { allPublic = false }
                 }
-                result["resultType"] = "complete"
-                result["ttlMs"] = .number(Array(String(Swift.max(ttl ?? 0, 0)).utf8))
-                result["cacheScope"] = allPublic ? "public" : "private"
+                extra["resultType"] = "complete"
+                extra["ttlMs"] = .number(Array(String(Swift.max(ttl ?? 0, 0)).utf8))
+                extra["cacheScope"] = allPublic ? "public" : "private"
             }
-            self.respondResult(result)
+            var out: [UInt8] = []
+            out.reserveCapacity(fanOut.pages.reduce(256) { $0 + $1.message.count })
+            out.append(contentsOf: #"{"jsonrpc":"2.0","id":"#.utf8)
+            out.append(contentsOf: self.clientID ?? "null".utf8.map { $0 }[...])
+            out.append(contentsOf: #","result":{"#.utf8)
+            JSONString.write(kind.key.utf8, into: &out)
+            out.append(UInt8(ascii: ":"))
+            guard self.catalog.mergeRaw(kind, pages: fanOut.pages, into: &out) else {
+                var result = self.catalog.merge(kind, pages: fanOut.parsedPages)
+                for (key, value) in extra { result[key] = value }
+                return self.respondResult(result)
+            }
+            for (key, value) in extra {
+                out.append(UInt8(ascii: ","))
+                JSONString.write(key, into: &out)
+                out.append(UInt8(ascii: ":"))
+                value.write(into: &out)
+            }
+            out.append(contentsOf: "}}".utf8)
+            self.respond(status: 200, json: out)
         }
     }
 
@@ -74,7 +104,7 @@ extension GatewayRequest {
         func round(_ wanted: [(server: Int, cursor: [UInt8]?)]) {
             collect(kind, wanted) { [weak self] fanOut in
                 guard let self else { return }
-                _ = self.catalog.merge(kind, pages: fanOut.pages)
+                self.record(kind, fanOut)
                 rounds += 1
                 guard !fanOut.more.isEmpty, rounds < Self.refreshPageLimit else { return done() }
                 round(fanOut.more.map { (server: $0.server, cursor: $0.cursor) })
@@ -85,18 +115,33 @@ extension GatewayRequest {
 
     static let refreshPageLimit = 20
 
+    /// A JSON number token that is an integer fitting an `Int` (as `JSONValue.intValue`).
+    static func integer(_ token: ArraySlice<UInt8>) -> Int? {
+        guard let first = token.first, first == UInt8(ascii: "-") || (0x30...0x39).contains(first),
+              !token.contains(where: { $0 == 0x2E || $0 | 0x20 == 0x65 }) else { return nil }
+        return Int(String(decoding: token, as: UTF8.self))
+    }
+
     /// Lists resources and templates of every backend (first pages) to fill the catalog's
     /// URI map, without answering the client.
     func refreshResources(_ done: @escaping () -> Void) {
         let wanted = route.backends.indices.map { (server: $0, cursor: [UInt8]?.none) }
-        collect(.resources, wanted) { [weak self] fanOut in
+        // What the pages list goes into the catalog's maps (merging them does that).
+        collect(.resources, wanted) { [weak self] resources in
             guard let self else { return }
-            _ = self.catalog.merge(.resources, pages: fanOut.pages)
-            self.collect(.resourceTemplates, wanted) { [weak self] fanOut in
-                guard let self else { return }
-                _ = self.catalog.merge(.resourceTemplates, pages: fanOut.pages)
+            self.record(.resources, resources)
+            self.collect(.resourceTemplates, wanted) { [weak self] templates in
+                self?.record(.resourceTemplates, templates)
                 done()
             }
+        }
+    }
+
+    /// Fills the catalog's maps from pages, as a merge for a client would.
+    private func record(_ kind: ListKind, _ fanOut: ListFanOut) {
+        var scratch: [UInt8] = []
+        if !catalog.mergeRaw(kind, pages: fanOut.pages, into: &scratch) {
+            _ = catalog.merge(kind, pages: fanOut.parsedPages)
         }
     }
 
@@ -131,7 +176,7 @@ extension GatewayRequest {
                 }
                 var params = JSONObject()
                 if let cursor { params["cursor"] = .string(cursor) }
-                let call = self.context.ask(backend, use: use, method: kind.method, params: params) { answer in
+                let call = self.context.askPage(backend, use: use, method: kind.method, params: params) { answer in
                     guard generation == self.generation, !finished else { return }
                     if answer.status == 404, !use.isModern, use.sessionID != nil, attempt == 0 {
                         // The backend forgot the session (restarted, expired): a new one, once.
@@ -139,9 +184,13 @@ extension GatewayRequest {
                     }
                     fanOut.waiting.remove(server)
                     if let result = answer.result {
-                        fanOut.pages.append(Catalog.Page(server: server, result: result))
-                        if case .string(let next)? = result["nextCursor"], !next.isEmpty { fanOut.more.append((server, next)) }
-                    } else if answer.error == nil {
+                        fanOut.pages.append(Catalog.RawPage(server: server, message: answer.message, result: result))
+                        let bytes = answer.message[...]
+                        if let range = JSONSpans.member("nextCursor", of: result, in: bytes),
+                           bytes[range.lowerBound] == UInt8(ascii: "\""), let next = JSONString.decode(bytes[range]), !next.isEmpty {
+                            fanOut.more.append((server, next))
+                        }
+                    } else if !answer.isError {
                         fanOut.unavailable.append(server)
                     }
                     if fanOut.waiting.isEmpty { complete() }

@@ -81,6 +81,9 @@ extension GatewayRequest {
     /// backend's own name for `rename`), retrying once on a fresh backend session after a 404.
     func relay(to server: Int, rename: (range: Range<Int>, name: [UInt8])?, attempt: Int = 0) {
         let backend = route.backends[server]
+        if let use = knownUse(for: backend) {
+            return relay(to: server, rename: rename, attempt: attempt, use: use)
+        }
         let generation = self.generation
         backendUse(for: backend) { [weak self] use in
             guard let self else { return }
@@ -91,54 +94,97 @@ extension GatewayRequest {
                 }
                 return self.respondError(code: GatewayCodes.unavailable, message: "backend \"\(backend.name)\" is unavailable")
             }
-            let gatewayID = self.context.gatewayID()
-            let out = self.backendBody(gatewayID: gatewayID, rename: rename, use: use, backend: backend)
-            let call = BackendCall(maxResponseBytes: self.context.settings.maxBackendResponse)
-            self.calls.append(call)
-            self.relayed = (backend, use, gatewayID)
-            var status = 0
-            let idToken = Array(String(gatewayID).utf8)
-            call.onHead = { code, _ in status = code }
-            call.onMessage = { [weak self] message in
-                guard let self else { return true }
-                guard generation == self.generation else { return true }
-                if status == 404 && !use.isModern { return true }  // session gone: retried below
-                return self.relayMessage(message, gatewayID: idToken, use: use, backend: backend)
-            }
-            call.onEnd = { [weak self] outcome in
-                guard let self else { return }
-                guard generation == self.generation else { return }
-                self.calls.removeAll { $0 === call }
-                self.relayed = nil
-                if status == 404, !use.isModern, use.sessionID != nil, attempt == 0 {
-                    return self.reopen(backend) { [weak self] in
-                        guard let self else { return }
-                        guard generation == self.generation else { return }
-                        self.relay(to: server, rename: rename, attempt: 1)
-                    }
-                }
-                if case .failed(let code, let reason) = outcome {
-                    return self.respondError(code: code, message: "backend \"\(backend.name)\" \(reason)")
-                }
-                if status == 404, !use.isModern {
-                    return self.respondError(code: GatewayCodes.sessionLost, message: "backend \"\(backend.name)\" lost its session and did not accept a new one")
-                }
-                self.respondError(code: GatewayCodes.protocolError,
-                                  message: "backend \"\(backend.name)\" ended its response without answering (HTTP \(status))")
-            }
-            let method = self.fields.method.map { self.body[$0].dropFirst().dropLast() }
-            // Mcp-Name mirrors the backend's own params.name, or params.uri for resources/read.
-            let headerName = rename?.name ?? (self.isMethod("resources/read") ? self.fields.uri.flatMap { JSONString.decode(self.body[$0]) } : nil)
-            self.context.send(call, to: backend, use: use, method: method, name: headerName, id: gatewayID, body: out)
+            self.relay(to: server, rename: rename, attempt: attempt, use: use)
         }
     }
 
-    /// The client's body with the gateway id, the backend's name, and (for a legacy client on a
-    /// modern backend) the `_meta` the modern era requires.
-    private func backendBody(gatewayID: Int, rename: (range: Range<Int>, name: [UInt8])?, use: BackendSessionUse,
-                             backend: GatewayBackend) -> [UInt8] {
+    /// What `backendUse` would give at once, when nothing needs to be waited for (the era is
+    /// known, and for a legacy backend the session is at hand); nil: ask `backendUse`.
+    private func knownUse(for backend: GatewayBackend) -> BackendSessionUse? {
+        switch context.backends[backend.index].era {
+        case .unknown:
+            return nil
+        case .modern:
+            return GatewayContext.modernUse
+        case .legacy:
+            if case .stdio(_, let options) = backend.kind {
+                // The worker's shared process, once running (a per-session one is looked up by
+                // backendUse).
+                guard !options.perSession || era.isModern || session == nil else { return nil }
+                let process = context.stdio(backend)
+                guard process.isReady else { return nil }
+                return BackendSessionUse(sessionID: nil, version: process.version, isModern: false, process: process)
+            }
+            guard !era.isModern, let session else { return nil }
+            if let cached = context.cachedSession(nonce: session.nonce, server: backend.nameBytes) { return cached }
+            if let sealed = session.backendSessions.first(where: { $0.server == backend.nameBytes }) {
+                return BackendSessionUse(sessionID: sealed.sessionID, version: sealed.protocolVersion, isModern: false)
+            }
+            return nil
+        }
+    }
+
+    /// The relay itself, once the backend use is known. The call reports to this request
+    /// directly (`relayMessage(from:_:)`, `relayEnded`): no closures per call, and an HTTP
+    /// call goes back to the worker's spares when done.
+    private func relay(to server: Int, rename: (range: Range<Int>, name: [UInt8])?, attempt: Int, use: BackendSessionUse) {
+        let backend = route.backends[server]
+        let gatewayID = context.gatewayID()
+        let call = context.takeCall(maxResponseBytes: context.settings.maxBackendResponse)
+        if !call.relayID.isEmpty { call.relayID.removeAll(keepingCapacity: true) }  // (on [] it would allocate)
+        call.relayID.appendDecimal(gatewayID)
+        let edits = backendEdits(idToken: call.relayID, rename: rename, use: use, backend: backend)
+        call.relayInfo = RelayInfo(generation: generation, server: server, rename: rename, attempt: attempt, use: use,
+                                   backend: backend)
+        call.relayRequest = self
+        if case .http = backend.kind { call.recycleTo = context }
+        calls.append(call)
+        relayed = (backend, use, gatewayID)
+        let method = fields.method.map { body[$0].dropFirst().dropLast() }
+        // Mcp-Name mirrors the backend's own params.name, or params.uri for resources/read.
+        let headerName = rename?.name ?? (isMethod("resources/read") ? fields.uri.flatMap { JSONString.decode(body[$0]) } : nil)
+        context.send(call, to: backend, use: use, method: method, name: headerName, id: gatewayID, splicing: body[...], edits)
+    }
+
+    /// A message of a relay's call (see `BackendCall.relayRequest`).
+    func relayMessage(from call: BackendCall, _ message: ArraySlice<UInt8>) -> Bool {
+        guard let info = call.relayInfo, info.generation == generation else { return true }
+        if call.status == 404 && !info.use.isModern { return true }  // session gone: retried in relayEnded
+        return relayMessage(message, gatewayID: call.relayID, use: info.use, backend: info.backend, scanned: call.scanned)
+    }
+
+    /// A relay's call ended: its answer was relayed (the request is done and this does
+    /// nothing), or the request is answered with an error, or retried after a 404.
+    func relayEnded(_ call: BackendCall, _ outcome: BackendOutcome) {
+        guard let info = call.relayInfo, info.generation == generation else { return }
+        calls.removeAll { $0 === call }
+        relayed = nil
+        let status = call.status, backend = info.backend, use = info.use
+        if status == 404, !use.isModern, use.sessionID != nil, info.attempt == 0 {
+            let generation = info.generation, server = info.server, rename = info.rename
+            return reopen(backend) { [weak self] in
+                guard let self else { return }
+                guard generation == self.generation else { return }
+                self.relay(to: server, rename: rename, attempt: 1)
+            }
+        }
+        if case .failed(let code, let reason) = outcome {
+            return respondError(code: code, message: "backend \"\(backend.name)\" \(reason)")
+        }
+        if status == 404, !use.isModern {
+            return respondError(code: GatewayCodes.sessionLost, message: "backend \"\(backend.name)\" lost its session and did not accept a new one")
+        }
+        respondError(code: GatewayCodes.protocolError,
+                     message: "backend \"\(backend.name)\" ended its response without answering (HTTP \(status))")
+    }
+
+    /// The edits that make the client's body the backend's: the gateway id, the backend's
+    /// name, and (for a legacy client on a modern backend) the `_meta` the modern era requires.
+    /// Replacements are kept in this request's scratch buffers (reused: apply the edits before
+    /// the next request).
+    private func backendEdits(idToken: [UInt8], rename: (range: Range<Int>, name: [UInt8])?, use: BackendSessionUse,
+                              backend: GatewayBackend) -> SpliceEdits {
         var edits = SpliceEdits()
-        let idToken = Array(String(gatewayID).utf8)
         if let id = fields.id { edits.add(id, idToken[...]) }
         // A stdio process is shared by the worker's sessions: progress is matched to the call by
         // a token of the gateway's own (the call's id), put back on the way out.
@@ -146,22 +192,21 @@ extension GatewayRequest {
         if case .stdio = backend.kind { isStdio = true }
         let stripMeta = !use.isModern && era.isModern && fields.meta != nil
         if isStdio, !stripMeta, let token = fields.progressToken { edits.add(token, idToken[...]) }
-        var nameToken: [UInt8] = []
         if let rename {
-            JSONString.write(rename.name, into: &nameToken)
-            edits.add(rename.range, nameToken[...])
+            if !nameScratch.isEmpty { nameScratch.removeAll(keepingCapacity: true) }
+            JSONString.write(rename.name, into: &nameScratch)
+            edits.add(rename.range, nameScratch[...])
         }
-        var meta: [UInt8] = []
-        if use.isModern, !era.isModern, let insertion = metaInsertion(into: &meta) {
-            edits.add(insertion..<insertion, meta[...])
+        if use.isModern, !era.isModern {
+            if !metaScratch.isEmpty { metaScratch.removeAll(keepingCapacity: true) }
+            if let insertion = metaInsertion(into: &metaScratch) { edits.add(insertion..<insertion, metaScratch[...]) }
         } else if stripMeta, let range = fields.meta,
                   let stripped = Self.legacyMeta(body[range], progressToken: isStdio ? idToken : nil) {
             // A legacy backend refuses the modern envelope: its _meta keys are taken out
             // (progressToken and any other key stay).
-            meta = stripped
-            if edits.canAdd(range) { edits.add(range, meta[...]) }
+            if edits.canAdd(range) { edits.add(range, stripped[...]) }
         }
-        return edits.applied(to: body[...])
+        return edits
     }
 
     /// A modern request's `_meta` without the `io.modelcontextprotocol/` envelope keys.
@@ -172,49 +217,59 @@ extension GatewayRequest {
         return JSONValue.object(object).serialized
     }
 
-    /// Where the modern `_meta` keys go in a legacy client's request, with `meta` filled with
-    /// the text to insert there.
+    /// Where the modern `_meta` keys go in a legacy client's request, with the text to insert
+    /// there appended to `meta` (one allocation at most: its capacity is reserved first).
     private func metaInsertion(into meta: inout [UInt8]) -> Int? {
-        var keys: [UInt8] = []
-        keys.append(contentsOf: #""io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":"#.utf8)
-        let capabilities = session?.clientCapabilities ?? []
-        keys.append(contentsOf: capabilities.isEmpty ? Array("{}".utf8) : capabilities)
-        if let info = session?.clientInfo, !info.isEmpty {
-            keys.append(contentsOf: #","io.modelcontextprotocol/clientInfo":"#.utf8)
-            keys.append(contentsOf: info)
-        }
-        // A legacy server sends log messages unless told a level; a modern one only to requests
-        // that opt in. The bridge opts in at the level the client set, else at "debug".
-        keys.append(contentsOf: #","io.modelcontextprotocol/logLevel":"#.utf8)
-        if let nonce = session?.nonce, let level = context.logLevels[nonce] {
-            JSONString.write(level, into: &keys)
-        } else {
-            keys.append(contentsOf: #""debug""#.utf8)
-        }
         func isEmptyObject(_ range: Range<Int>) -> Bool {
             var i = range.lowerBound + 1
             while i < range.upperBound, [0x20, 0x0A, 0x0D, 0x09].contains(body[i]) { i += 1 }
             return i < range.upperBound && body[i] == UInt8(ascii: "}")
         }
+        let position: Int
+        let opening: StaticString
+        var closing: StaticString
         if let existing = fields.meta, MessageScanner.kind(of: existing, in: body[...]) == .object {
-            meta = keys
-            if !isEmptyObject(existing) { meta.append(UInt8(ascii: ",")) }
-            return existing.lowerBound + 1
+            position = existing.lowerBound + 1
+            opening = ""
+            closing = isEmptyObject(existing) ? "" : ","
+        } else if let params = fields.params, MessageScanner.kind(of: params, in: body[...]) == .object {
+            position = params.lowerBound + 1
+            opening = #""_meta":{"#
+            closing = isEmptyObject(params) ? "}" : "},"
+        } else if fields.params == nil, let end = body.lastIndex(of: UInt8(ascii: "}")) {
+            position = end
+            opening = #","params":{"_meta":{"#
+            closing = "}}"
+        } else {
+            return nil
         }
-        if let params = fields.params, MessageScanner.kind(of: params, in: body[...]) == .object {
-            meta = Array(#""_meta":{"#.utf8) + keys + [UInt8(ascii: "}")]
-            if !isEmptyObject(params) { meta.append(UInt8(ascii: ",")) }
-            return params.lowerBound + 1
+        let capabilities = session?.clientCapabilities ?? []
+        let info = session?.clientInfo ?? []
+        let level = session.flatMap { context.logLevels[$0.nonce] }
+        meta.reserveCapacity(meta.count + 200 + capabilities.count + info.count + (level?.count ?? 0) * 2)
+        func append(_ text: StaticString) {
+            meta.append(contentsOf: UnsafeBufferPointer(start: text.utf8Start, count: text.utf8CodeUnitCount))
         }
-        guard fields.params == nil, let end = body.lastIndex(of: UInt8(ascii: "}")) else { return nil }
-        meta = Array(#","params":{"_meta":{"#.utf8) + keys + Array("}}".utf8)
-        return end
+        append(opening)
+        append(#""io.modelcontextprotocol/protocolVersion":"2026-07-28","io.modelcontextprotocol/clientCapabilities":"#)
+        if capabilities.isEmpty { append("{}") } else { meta.append(contentsOf: capabilities) }
+        if !info.isEmpty {
+            append(#","io.modelcontextprotocol/clientInfo":"#)
+            meta.append(contentsOf: info)
+        }
+        // A legacy server sends log messages unless told a level; a modern one only to requests
+        // that opt in. The bridge opts in at the level the client set, else at "debug".
+        append(#","io.modelcontextprotocol/logLevel":"#)
+        if let level { JSONString.write(level, into: &meta) } else { append(#""debug""#) }
+        append(closing)
+        return position
     }
 
     /// One message from the backend: the answer (id spliced back, request done), a related
     /// notification (streamed when the client accepts SSE), or a server-to-client request.
-    func relayMessage(_ message: ArraySlice<UInt8>, gatewayID: [UInt8], use: BackendSessionUse, backend: GatewayBackend) -> Bool {
-        guard case .success(let scanned) = MessageScanner.scan(message) else {
+    func relayMessage(_ message: ArraySlice<UInt8>, gatewayID: [UInt8], use: BackendSessionUse, backend: GatewayBackend,
+                      scanned known: MessageFields? = nil) -> Bool {
+        guard let scanned = known ?? (try? MessageScanner.scan(message).get()) else {
             return true  // not JSON-RPC: dropped (the request fails if no answer follows)
         }
         switch scanned.kind {
@@ -235,13 +290,12 @@ extension GatewayRequest {
                                                         : #""resultType":"complete""#
                 edits.add((result.lowerBound + 1)..<(result.lowerBound + 1), Array((empty ? fields : fields + ",").utf8)[...])
             }
-            let out = edits.applied(to: message)
             relayed = nil
             if streaming {
-                _ = sendEvent(out[...])
+                _ = sendEvent(edits.applied(to: message)[...])
                 endStream()
             } else {
-                respond(status: 200, json: out)
+                respond(status: 200, splicing: message, edits)
             }
             return true
         case .notification:
@@ -319,6 +373,35 @@ extension GatewayRequest {
                 self.context.send(call, to: backend, use: use, method: nil, name: nil, id: nil, body: out)
             }
             self.respondAccepted()
+        }
+    }
+}
+
+/// What a relay's call carries for its request (see `BackendCall.relayInfo`).
+struct RelayInfo {
+    /// The request's generation when it relayed: a later one ignores the call.
+    var generation: Int
+    var server: Int
+    var rename: (range: Range<Int>, name: [UInt8])?
+    var attempt: Int
+    var use: BackendSessionUse
+    var backend: GatewayBackend
+}
+
+extension Array where Element == UInt8 {
+    /// Appends the decimal digits of `value` (no allocation beyond the array's growth).
+    mutating func appendDecimal(_ value: Int) {
+        if value < 0 { append(UInt8(ascii: "-")) }
+        var magnitude = value.magnitude
+        var digits: (UInt64, UInt64, UInt64) = (0, 0, 0)  // 24 bytes: room for 20 digits
+        var count = 0
+        Swift.withUnsafeMutableBytes(of: &digits) { raw in
+            repeat {
+                raw[23 - count] = UInt8(ascii: "0") + UInt8(magnitude % 10)
+                magnitude /= 10
+                count += 1
+            } while magnitude > 0
+            append(contentsOf: raw[(24 - count)...])
         }
     }
 }

@@ -7,21 +7,41 @@ import MCPWire
 extension GatewayRequest {
     /// A whole `application/json` response (ends the request).
     func respond(status: Int, json: [UInt8], sessionID: [UInt8]? = nil) {
-        var head = HTTPResponseHead()
+        respond(status: status, length: json.count, sessionID: sessionID) { emit in
+            if !json.isEmpty { emit(json[...]) }
+        }
+    }
+
+    /// A whole `application/json` response whose body is `source` with `edits` applied,
+    /// written piece by piece (no copy of the body is made).
+    func respond(status: Int, splicing source: ArraySlice<UInt8>, _ edits: SpliceEdits) {
+        respond(status: status, length: source.count + edits.growth, sessionID: nil) { emit in
+            edits.apply(to: source, emit)
+        }
+    }
+
+    private func respond(status: Int, length: Int, sessionID: [UInt8]?,
+                         body: ((ArraySlice<UInt8>) -> Void) -> Void) {
+        var head = Self.jsonHead  // a copy shares the template's storage: nothing is allocated
         head.status = status
-        head.fields.append(name: "content-type".utf8, value: "application/json".utf8)
         if let sessionID { head.fields.append(name: "mcp-session-id".utf8, value: sessionID) }
-        head.contentLength = json.count
+        head.contentLength = length
         finishRequest()
         let exchange = self.exchange
         let downstream = exchange.downstream!
         exchange.responseStarted = true
         downstream.responseHead(head, for: exchange)
-        if !json.isEmpty {
-            _ = json.withUnsafeBytes { downstream.responseBody(ByteView(start: $0.baseAddress, count: $0.count), for: exchange) }
+        body { piece in
+            _ = piece.withUnsafeBytes { downstream.responseBody(ByteView(start: $0.baseAddress, count: $0.count), for: exchange) }
         }
         downstream.responseEnd(for: exchange)
     }
+
+    private static let jsonHead: HTTPResponseHead = {
+        var head = HTTPResponseHead()
+        head.fields.append(name: "content-type".utf8, value: "application/json".utf8)
+        return head
+    }()
 
     func respondProblem(_ problem: RequestProblem) {
         respond(status: problem.status,
@@ -81,7 +101,7 @@ extension GatewayRequest {
         isActive = false
         generation &+= 1
         relayed = nil
-        calls.removeAll()
+        if !calls.isEmpty { calls.removeAll(keepingCapacity: true) }
         onTimeout = nil
         context.loop.disarm(timer)
     }

@@ -16,16 +16,22 @@ final class GatewayRequest {
     var body: [UInt8] = []
     private var bodyTooLarge = false
     private var httpMethod: HTTPMethod = .post
-    /// Request headers the gateway reads (copied: the head is reused by the next request).
-    var versionHeader: [UInt8]?
-    var sessionHeader: [UInt8]?
-    var methodHeader: [UInt8]?
-    var nameHeader: [UInt8]?
+    /// Request headers the gateway reads (copied: the head is reused by the next request),
+    /// into buffers kept from request to request.
+    private var sessionHeaderBuffer = HeaderCopy()
+    private var methodHeaderBuffer = HeaderCopy()
+    private var nameHeaderBuffer = HeaderCopy()
+    var sessionHeader: [UInt8]? { sessionHeaderBuffer.value }
+    var methodHeader: [UInt8]? { methodHeaderBuffer.value }
+    var nameHeader: [UInt8]? { nameHeaderBuffer.value }
     var acceptsEventStream = false
     /// A routing header the request carries more than once (refused).
     var duplicatedHeader: String?
     var era: ClientEra = .legacy(version: nil)
     var fields = MessageFields()
+    /// Scratch for the replacements of a relayed body (kept from request to request).
+    var nameScratch: [UInt8] = []
+    var metaScratch: [UInt8] = []
     /// The client's legacy session, opened from its sealed id.
     var session: ClientSessionState?
     /// Backend calls in flight for this request.
@@ -96,14 +102,13 @@ final class GatewayRequest {
         if counts.version > 1 { duplicatedHeader = "MCP-Protocol-Version" }
         if counts.method > 1 { duplicatedHeader = "Mcp-Method" }
         if counts.name > 1 { duplicatedHeader = "Mcp-Name" }
-        versionHeader = headers.first(.mcpProtocolVersion).map(Array.init)
-        sessionHeader = headers.first(.mcpSessionId).map(Array.init)
-        methodHeader = headers.firstIndex(name: "mcp-method").map { Array(headers.value(at: $0)) }
-        nameHeader = headers.firstIndex(name: "mcp-name").map { Array(headers.value(at: $0)) }
+        sessionHeaderBuffer.set(headers.first(.mcpSessionId))
+        methodHeaderBuffer.set(headers.firstIndex(name: "mcp-method").map { headers.value(at: $0) })
+        nameHeaderBuffer.set(headers.firstIndex(name: "mcp-name").map { headers.value(at: $0) })
         acceptsEventStream = headers.fields.indices.contains { index in
             headers.fields[index].known == .accept && headers.value(at: index).containsSequence("text/event-stream")
         }
-        era = ClientEra.of(protocolVersionHeader: versionHeader)
+        era = ClientEra.of(protocolVersionHeader: headers.first(.mcpProtocolVersion))
     }
 
     func body(_ bytes: ByteView) -> Bool {
@@ -249,6 +254,20 @@ final class GatewayRequest {
         if isMethod("completion/complete") { return relayCompletion() }
         let status = era.isModern ? 404 : 200
         respondProblem(RequestProblem(status: status, code: -32601, message: "Method not found"))
+    }
+}
+
+/// A request header's value copied out of the head, into storage kept for the next request.
+struct HeaderCopy {
+    private var bytes: [UInt8] = []
+    private var isSet = false
+
+    var value: [UInt8]? { isSet ? bytes : nil }
+
+    mutating func set(_ value: ArraySlice<UInt8>?) {
+        if !bytes.isEmpty { bytes.removeAll(keepingCapacity: true) }  // (on [] it would allocate)
+        isSet = value != nil
+        if let value { bytes.append(contentsOf: value) }
     }
 }
 

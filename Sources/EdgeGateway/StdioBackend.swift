@@ -24,6 +24,8 @@ final class StdioBackend: StdioChannelDelegate {
     private(set) var version: [UInt8] = Array(MCPVersion.latestLegacy.utf8)
     /// Calls waiting for an answer, by gateway id.
     private var pending: [Int: BackendCall] = [:]
+    /// The line being handled (see `stdioChannel(_:didReadLine:)`).
+    private var lineBuffer: [UInt8] = []
     /// The gateway id of the `initialize` in flight.
     private var initializeID = 0
     private var readyWaiters: [(Bool) -> Void] = []
@@ -105,6 +107,23 @@ final class StdioBackend: StdioChannelDelegate {
         writeLine(body)
     }
 
+    /// Whether a message sent now goes out at once (no `whenReady` needed).
+    var isReady: Bool { state == .ready && channel.map { !$0.isClosed } ?? false }
+
+    /// `send` of `source` with `edits` applied, written piece by piece, then the newline.
+    func send(_ call: BackendCall?, id: Int?, splicing source: ArraySlice<UInt8>, _ edits: SpliceEdits) {
+        guard state == .ready, let channel, !channel.isClosed else {
+            call?.failed(code: GatewayCodes.unavailable, reason: "is not running")
+            return
+        }
+        if let id, let call { pending[id] = call }
+        if idleTimeout > 0 { context.loop.arm(idleTimer, in: idleTimeout) }
+        edits.apply(to: source) { channel.write($0) }
+        channel.write(Self.newline)
+    }
+
+    private static let newline: [UInt8] = [0x0A]
+
     /// A call that no longer wants its answer (the client left).
     func forget(id: Int) {
         pending[id] = nil
@@ -120,7 +139,12 @@ final class StdioBackend: StdioChannelDelegate {
     // MARK: StdioChannelDelegate
 
     func stdioChannel(_ channel: StdioChannel, didReadLine line: ByteView) {
-        let bytes = Array(line)[...]
+        // Copied into storage kept from line to line: what is delivered is borrowed (the
+        // receivers copy what they keep, as with an HTTP response's body).
+        if !lineBuffer.isEmpty { lineBuffer.removeAll(keepingCapacity: true) }
+        if lineBuffer.capacity > 64 * 1024 { lineBuffer = [] }
+        lineBuffer.append(line)
+        let bytes = lineBuffer[...]
         guard case .success(let fields) = MessageScanner.scan(bytes) else {
             EdgeLog.write("server \(backend.name): dropped a stdout line that is not JSON-RPC")
             return
@@ -129,12 +153,12 @@ final class StdioBackend: StdioChannelDelegate {
         case .response:
             guard let idRange = fields.id, let id = Int(String(decoding: bytes[idRange], as: UTF8.self)) else { return }
             if state == .starting, id == initializeID { return initialized(bytes, fields) }
-            pending.removeValue(forKey: id)?.deliverStdio(bytes, final: true)
+            pending.removeValue(forKey: id)?.deliverStdio(bytes, fields, final: true)
         case .notification:
             // Progress for a call: its token was rewritten to the call's gateway id.
             if let token = fields.progressToken, let id = Int(String(decoding: bytes[token], as: UTF8.self)),
                let call = pending[id] {
-                call.deliverStdio(bytes, final: false)
+                call.deliverStdio(bytes, fields, final: false)
             }
         default:
             // Server-to-client requests over stdio: answered "method not found" for now.

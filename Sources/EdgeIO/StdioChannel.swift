@@ -141,6 +141,14 @@ public final class StdioChannel: Flushable {
         return true
     }
 
+    @discardableResult
+    public func write(_ bytes: ArraySlice<UInt8>) -> Bool {
+        guard acceptsInput else { return false }
+        input.write(contentsOf: bytes)
+        inputQueued()
+        return true
+    }
+
     private func inputQueued() {
         if input.readableBytes >= limits.inputHighWater { inputOverHighWater = true }
         loop.queueFlush(self)

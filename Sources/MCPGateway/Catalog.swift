@@ -176,6 +176,108 @@ public final class Catalog {
         return merged
     }
 
+    /// One backend's answer to a list request as bytes: its whole message, and the range of
+    /// the `result` object in it (from `MessageScanner`).
+    public struct RawPage {
+        public let server: Int
+        public let message: [UInt8]
+        public let result: Range<Int>
+
+        public init(server: Int, message: [UInt8], result: Range<Int>) {
+            self.server = server
+            self.message = message
+            self.result = result
+        }
+    }
+
+    /// `merge` at the byte level: appends the merged entries array (`[…]`) to `out`. Each
+    /// entry is copied as the backend wrote it, with only its `name` (and an overridden
+    /// `description`) spliced; the maps are filled as `merge` fills them. Returns false, with
+    /// `out` as it was, when a page holds what only `merge` handles (an entry with a duplicated
+    /// `name` or `description`, or bytes `JSONSpans` cannot walk): merge parsed pages then.
+    public func mergeRaw(_ kind: ListKind, pages: [RawPage], into out: inout [UInt8]) -> Bool {
+        let start = out.count
+        out.append(UInt8(ascii: "["))
+        var first = true
+        var token: [UInt8] = []
+        var description: [UInt8] = []
+        for page in pages.sorted(by: { $0.server < $1.server }) {
+            let bytes = page.message[...]
+            let walked: Bool
+            // Each entry with the members this merge reads: one pass over the page.
+            func entries(_ key: StaticString, _ a: StaticString, _ b: StaticString?,
+                         _ body: (Range<Int>, Range<Int>?, Range<Int>?) -> Void) -> Bool {
+                JSONSpans.forEachListEntry(key, of: page.result, in: bytes, fields: a, b) { entry, first, second in
+                    guard bytes[entry.lowerBound] == UInt8(ascii: "{") else { return }  // not an object: left out
+                    body(entry, first, second)
+                }
+            }
+            func copy(_ entry: Range<Int>, _ edits: SpliceEdits) {
+                if !first { out.append(UInt8(ascii: ",")) }
+                first = false
+                edits.apply(to: bytes[entry]) { out.append(contentsOf: $0) }
+            }
+            switch kind {
+            case .tools, .prompts:
+                walked = entries(kind == .tools ? "tools" : "prompts", "name", "description") { entry, name, described in
+                    guard let name, bytes[name.lowerBound] == UInt8(ascii: "\""),
+                          let decoded = JSONString.decode(bytes[name]) else { return }
+                    var edits = SpliceEdits()
+                    let (exposed, plain) = codec.expose(server: servers[page.server], name: decoded)
+                    token.removeAll(keepingCapacity: true)
+                    if kind == .tools {
+                        guard view.isVisible(exposed) else { return }
+                        if !plain { remember(&toolNames, exposed, page.server, decoded) }
+                        JSONString.write(view.shown(exposed), into: &token)
+                        edits.add(name, token[...])
+                        if let text = view.descriptions[exposed] {
+                            description.removeAll(keepingCapacity: true)
+                            if let described {
+                                JSONString.write(text, into: &description)
+                                edits.add(described, description[...])
+                            } else {
+                                description.append(contentsOf: #","description":"#.utf8)
+                                JSONString.write(text, into: &description)
+                                let end = entry.upperBound - 1  // the closing brace
+                                edits.add(end..<end, description[...])
+                            }
+                        }
+                    } else {
+                        if !plain { remember(&promptNames, exposed, page.server, decoded) }
+                        JSONString.write(exposed, into: &token)
+                        edits.add(name, token[...])
+                    }
+                    copy(entry, edits)
+                }
+            case .resources:
+                walked = entries("resources", "uri", nil) { entry, range, _ in
+                    if let range, bytes[range.lowerBound] == UInt8(ascii: "\""), let uri = JSONString.decode(bytes[range]),
+                       resourceURIs.count < Self.maxEntries, resourceURIs[uri] == nil || resourceURIs[uri]! > page.server {
+                        resourceURIs[uri] = page.server
+                    }
+                    copy(entry, SpliceEdits())
+                }
+            case .resourceTemplates:
+                walked = entries("resourceTemplates", "uriTemplate", nil) { entry, range, _ in
+                    if let range, bytes[range.lowerBound] == UInt8(ascii: "\""), let template = JSONString.decode(bytes[range]) {
+                        let prefix = Array(template.prefix { $0 != UInt8(ascii: "{") })
+                        if !templates.contains(where: { $0.prefix == prefix && $0.server == page.server }),
+                           templates.count < Self.maxEntries, !prefix.isEmpty {
+                            templates.append((prefix, page.server))
+                        }
+                    }
+                    copy(entry, SpliceEdits())
+                }
+            }
+            guard walked else {
+                out.removeSubrange(start...)
+                return false
+            }
+        }
+        out.append(UInt8(ascii: "]"))
+        return true
+    }
+
     private func remember(_ map: inout [[UInt8]: (server: Int, name: [UInt8])], _ exposed: [UInt8], _ server: Int, _ name: [UInt8]) {
         guard map.count < Self.maxEntries || map[exposed] != nil else { return }
         map[exposed] = (server, name)

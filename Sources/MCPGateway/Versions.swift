@@ -19,8 +19,8 @@ public enum MCPVersion {
         modernBytes.contains { $0.elementsEqual(version) }
     }
 
-    private static let legacyBytes = legacy.map { Array($0.utf8) }
-    private static let modernBytes = modern.map { Array($0.utf8) }
+    static let legacyBytes = legacy.map { Array($0.utf8) }
+    static let modernBytes = modern.map { Array($0.utf8) }
 }
 
 /// The era of one client request, told from its headers alone (MCP.md, "Telling eras apart").
@@ -36,8 +36,9 @@ public enum ClientEra: Equatable {
     /// Classifies a request by its `MCP-Protocol-Version` header value.
     public static func of<C: Collection>(protocolVersionHeader header: C?) -> ClientEra where C.Element == UInt8 {
         guard let header else { return .legacy(version: nil) }
-        if MCPVersion.isLegacy(header) { return .legacy(version: Array(header)) }
-        if MCPVersion.isModern(header) { return .modern(version: Array(header)) }
+        // The known versions' own arrays: nothing is copied for a supported version.
+        if let known = MCPVersion.legacyBytes.first(where: { $0.elementsEqual(header) }) { return .legacy(version: known) }
+        if let known = MCPVersion.modernBytes.first(where: { $0.elementsEqual(header) }) { return .modern(version: known) }
         return .unsupported(version: Array(header))
     }
 

@@ -56,6 +56,12 @@ public enum JSONString {
     public static func write(_ value: some Collection<UInt8>, into out: inout [UInt8]) {
         out.reserveCapacity(out.count + value.count + 2)
         out.append(0x22)
+        // Most strings (names, versions, ASCII text) need no escape: one copy.
+        if !value.contains(where: { $0 >= 0x80 || $0 < 0x20 || $0 == 0x22 || $0 == 0x5C }) {
+            out.append(contentsOf: value)
+            out.append(0x22)
+            return
+        }
         var i = value.startIndex
         while i != value.endIndex {
             let b = value[i]

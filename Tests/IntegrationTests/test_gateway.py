@@ -139,6 +139,21 @@ def test_resources_merged_and_routed(gw, mode):
     assert items == {"alpha:item:7", "beta:item:7"}
 
 
+@pytest.mark.parametrize("mode", MODES)
+def test_resource_read_before_any_list(gw, mode):
+    """A URI no list on this worker has shown yet: the gateway lists once, then routes (the
+    listed URI and a template match), and still refuses a URI no backend lists."""
+    async def body():
+        async with connect(gw.url, mode=mode) as c:
+            readme = (await c.read_resource("fast://beta/readme")).contents[0].text
+            item = (await c.read_resource("fast://alpha/items/3")).contents[0].text
+            with pytest.raises(MCPError):
+                await c.read_resource("fast://gamma/readme")
+            return readme, item
+
+    assert run(body) == ("beta:readme", "alpha:item:3")
+
+
 @pytest.mark.parametrize("mode,version", [("legacy", LEGACY), ("auto", MODERN)])
 def test_client_eras(gw, mode, version):
     async def body():

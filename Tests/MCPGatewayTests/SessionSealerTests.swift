@@ -117,6 +117,34 @@ final class SessionSealerTests: XCTestCase {
         XCTAssertThrowsError(try sealer.seal(fitting))
     }
 
+    /// A token that opened is remembered (`OpenedTokens`): opening it again gives the same
+    /// answer, expiry included, and a token one byte away from it is still refused.
+    func testRememberedTokensOpenAsBefore() throws {
+        let sealer = SessionSealer(keys: [Fixtures.keyA])
+        let state = Fixtures.typicalState(expiresAt: now + 1)
+        let token = try sealer.seal(state)
+        XCTAssertEqual(sealer.open(token[...], now: now), .valid(state))
+        XCTAssertEqual(sealer.open(token[...], now: now), .valid(state), "remembered")
+        XCTAssertEqual(sealer.open(token[...], now: now + 1), .expired, "expiry is checked on every open")
+        XCTAssertEqual(sealer.open(token[...], now: now), .valid(state))
+        for index in token.indices {
+            var changed = token
+            changed[index] = changed[index] == 0x41 ? 0x42 : 0x41
+            XCTAssertEqual(sealer.open(changed[...], now: now), .invalid, "position \(index)")
+        }
+        XCTAssertEqual(sealer.open(token.dropLast(), now: now), .invalid)
+        // Many sessions (more than the table holds): each still opens to its own state.
+        var tokens: [([UInt8], ClientSessionState)] = []
+        for k in 0..<600 {
+            var other = Fixtures.typicalState(expiresAt: now + 10)
+            other.nonce = [UInt8](repeating: UInt8(k & 0xFF), count: 7) + [UInt8(k >> 8)]
+            tokens.append((try sealer.seal(other), other))
+        }
+        for _ in 0..<2 {
+            for (token, state) in tokens { XCTAssertEqual(sealer.open(token[...], now: now), .valid(state)) }
+        }
+    }
+
     func testKeyDescriptionHidesTheSecret() {
         XCTAssertEqual("\(Fixtures.keyA)", "SessionKey(id: 1, secret: 48 bytes)")
         let random = SessionSealer.randomKeys()
