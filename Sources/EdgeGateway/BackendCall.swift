@@ -29,7 +29,7 @@ final class BackendCall: Downstream {
     var relayID: [UInt8] = []
     /// Where the call goes back to once its end has been delivered (HTTP relays, see
     /// `GatewayContext.takeCall`); nil: it is freed.
-    unowned(unsafe) var recycleTo: GatewayContext?
+    var recycleTo: GatewayContext?
     let exchange = Exchange()
     private(set) var status = 0
     private var isSSE = false
