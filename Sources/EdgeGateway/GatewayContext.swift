@@ -24,6 +24,21 @@ final class BackendState {
     var isOpening = false
 }
 
+/// Where a legacy client's request is found for cancellation: its session nonce and a hash of
+/// its id token (two plain integers: no allocation per relay). The entry's request is checked
+/// against the full id before anything is cancelled.
+struct InFlightKey: Hashable {
+    let nonce: UInt64
+    let id: UInt64
+
+    init<N: Collection, I: Collection>(nonce: N, id: I) where N.Element == UInt8, I.Element == UInt8 {
+        self.nonce = nonce.reduce(0) { $0 << 8 | UInt64($1) }
+        var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+        for byte in id { hash = (hash ^ UInt64(byte)) &* 0x100_0000_01b3 }
+        self.id = hash
+    }
+}
+
 /// A relay a legacy client may cancel (see `GatewayContext.inFlight`).
 struct InFlightRelay {
     let backend: GatewayBackend
@@ -65,13 +80,14 @@ final class GatewayContext {
     static let revokedLimit = 200_000
     /// Relayed requests of legacy clients in flight on this worker (session nonce + the client's
     /// id token → where it went), so that `notifications/cancelled` can reach the backend.
-    var inFlight: [[UInt8]: InFlightRelay] = [:]
+    var inFlight: [InFlightKey: InFlightRelay] = [:]
 
     /// A legacy client cancelled a request: if it runs on this worker, its backend is told (a
     /// legacy backend with `notifications/cancelled` naming its own id; a modern one by closing
     /// the request's stream, which is cancellation in that era).
-    func cancelInFlight(_ key: [UInt8], reason: JSONValue?) {
-        guard let entry = inFlight.removeValue(forKey: key) else { return }
+    func cancelInFlight(_ key: InFlightKey, id: [UInt8], reason: JSONValue?) {
+        guard let entry = inFlight[key], entry.request?.clientID?.elementsEqual(id) ?? false else { return }
+        inFlight[key] = nil
         if entry.use.isModern {
             entry.request?.stopCalls()
             return

@@ -276,11 +276,12 @@ extension GatewayRequest {
     /// tells its backend, with the backend's id.
     func forwardCancellation() {
         guard let session, let range = fields.requestID else { return }
-        let key = session.nonce + Array(body[range])
+        let key = InFlightKey(nonce: session.nonce, id: body[range])
+        let id = Array(body[range])
         var reason: JSONValue?
         if case .object(let message)? = JSONValue.parse(body[...]), case .object(let params)? = message["params"] {
             reason = params["reason"]
         }
-        context.broadcast { $0.cancelInFlight(key, reason: reason) }
+        context.broadcast { $0.cancelInFlight(key, id: id, reason: reason) }
     }
 }

@@ -50,7 +50,7 @@ final class GatewayRequest {
     /// The catalog was re-listed for this request already (names are re-listed once on a miss).
     var isRefreshed = false
     /// This request's key in the worker's `inFlight` table (legacy clients).
-    var inFlightKey: [UInt8]?
+    var inFlightKey: InFlightKey?
 
     /// Keeps the worker's table of cancellable relays in step with `relayed`.
     private func trackInFlight() {
@@ -59,7 +59,7 @@ final class GatewayRequest {
             inFlightKey = nil
         }
         guard let relayed, !era.isModern, let session, let id = fields.id else { return }
-        let key = session.nonce + Array(body[id])
+        let key = InFlightKey(nonce: session.nonce, id: body[id])
         context.inFlight[key] = InFlightRelay(backend: relayed.backend, use: relayed.use,
                                               gatewayID: relayed.gatewayID, request: self)
         inFlightKey = key
