@@ -48,23 +48,24 @@ enum BackendRequestWriter {
 
     /// The GET that opens a legacy backend session's stream of server-initiated messages.
     static func get(target: UpstreamTarget, use: BackendSessionUse, into buffer: inout ByteBuffer) {
-        buffer.write("GET ")
-        buffer.write(contentsOf: target.path)
-        buffer.write(" HTTP/1.1\r\nhost: ")
-        buffer.write(contentsOf: target.hostHeader)
-        buffer.write("\r\naccept: text/event-stream\r\nmcp-session-id: ")
-        buffer.write(contentsOf: use.sessionID ?? [])
-        buffer.write("\r\nmcp-protocol-version: ")
-        buffer.write(contentsOf: use.version)
-        buffer.write("\r\n\r\n")
+        sessionRequest("GET ", "\r\naccept: text/event-stream", target: target, use: use, into: &buffer)
     }
 
+    /// The DELETE that ends a legacy backend session.
     static func delete(target: UpstreamTarget, use: BackendSessionUse, into buffer: inout ByteBuffer) {
-        buffer.write("DELETE ")
+        sessionRequest("DELETE ", "\r\ncontent-length: 0", target: target, use: use, into: &buffer)
+    }
+
+    /// A bodiless request on a legacy backend session: `method`, then `fields` (each starting
+    /// with CRLF), then the session and version headers.
+    private static func sessionRequest(_ method: StaticString, _ fields: StaticString, target: UpstreamTarget,
+                                       use: BackendSessionUse, into buffer: inout ByteBuffer) {
+        buffer.write(method)
         buffer.write(contentsOf: target.path)
         buffer.write(" HTTP/1.1\r\nhost: ")
         buffer.write(contentsOf: target.hostHeader)
-        buffer.write("\r\ncontent-length: 0\r\nmcp-session-id: ")
+        buffer.write(fields)
+        buffer.write("\r\nmcp-session-id: ")
         buffer.write(contentsOf: use.sessionID ?? [])
         buffer.write("\r\nmcp-protocol-version: ")
         buffer.write(contentsOf: use.version)

@@ -51,9 +51,6 @@ extension GatewayContext {
     @discardableResult
     func ask(_ backend: GatewayBackend, use: BackendSessionUse?, method: String, params: JSONObject,
              notification: Bool = false, completion: @escaping (BackendAnswer) -> Void) -> BackendCall? {
-        let id = notification ? nil : gatewayID()
-        let body = BackendRequestWriter.message(id: id, method: method, params: params,
-                                                modernMeta: use?.isModern == true ? Self.modernMeta : nil)
         let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
         var answer = BackendAnswer()
         call.onHead = { status, session in
@@ -71,8 +68,17 @@ extension GatewayContext {
             if case .failed(let code, let reason) = outcome { answer.failure = (code, reason) }
             completion(answer)
         }
-        send(call, to: backend, use: use, method: Array(method.utf8)[...], name: nil, id: id, body: body)
+        sendOwn(call, to: backend, use: use, id: notification ? nil : gatewayID(), method: method, params: params)
         return call
+    }
+
+    /// Writes a message of the gateway's own (with the modern `_meta` for a modern backend)
+    /// and sends it with `call`.
+    private func sendOwn(_ call: BackendCall, to backend: GatewayBackend, use: BackendSessionUse?, id: Int?,
+                         method: String, params: JSONObject) {
+        let body = BackendRequestWriter.message(id: id, method: method, params: params,
+                                                modernMeta: use?.isModern == true ? Self.modernMeta : nil)
+        send(call, to: backend, use: use, method: Array(method.utf8)[...], name: nil, id: id, body: body)
     }
 
     /// `ask` for a list page, kept as bytes (`Catalog.RawPage`): merged lists splice the
@@ -80,9 +86,6 @@ extension GatewayContext {
     @discardableResult
     func askPage(_ backend: GatewayBackend, use: BackendSessionUse?, method: String, params: JSONObject,
                  completion: @escaping (BackendPage) -> Void) -> BackendCall? {
-        let id = gatewayID()
-        let body = BackendRequestWriter.message(id: id, method: method, params: params,
-                                                modernMeta: use?.isModern == true ? Self.modernMeta : nil)
         let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
         var page = BackendPage()
         call.onHead = { status, session in
@@ -104,7 +107,7 @@ extension GatewayContext {
             if case .failed(let code, let reason) = outcome { page.failure = (code, reason) }
             completion(page)
         }
-        send(call, to: backend, use: use, method: Array(method.utf8)[...], name: nil, id: id, body: body)
+        sendOwn(call, to: backend, use: use, id: gatewayID(), method: method, params: params)
         return call
     }
 

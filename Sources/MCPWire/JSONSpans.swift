@@ -12,13 +12,7 @@ public enum JSONSpans {
     public static func forEachMember(of range: Range<Int>, in bytes: ArraySlice<UInt8>,
                                      _ body: (_ key: Range<Int>, _ value: Range<Int>) -> Void) -> Bool {
         walk(range, in: bytes, open: 0x7B, close: 0x7D) { lexer, i, origin in
-            guard lexer[i] == 0x22 else { return -1 }
-            var escaped = false
-            let keyEnd = lexer.skipString(i, escaped: &escaped)
-            guard keyEnd > 0 else { return -1 }
-            var j = lexer.skipWhitespace(keyEnd)
-            guard j < lexer.count, lexer[j] == 0x3A else { return -1 }
-            j = lexer.skipWhitespace(j + 1)
+            guard let (keyEnd, j) = member(lexer, i) else { return -1 }
             let valueEnd = skipValue(lexer, j)
             guard valueEnd > 0 else { return -1 }
             body((origin + i)..<(origin + keyEnd), (origin + j)..<(origin + valueEnd))
@@ -77,14 +71,7 @@ public enum JSONSpans {
                                         _ body: (_ entry: Range<Int>, _ a: Range<Int>?, _ b: Range<Int>?) -> Void) -> Bool {
         var seen = false
         return walk(range, in: bytes, open: 0x7B, close: 0x7D) { lexer, i, origin in
-            guard lexer[i] == 0x22 else { return -1 }
-            var escaped = false
-            let keyEnd = lexer.skipString(i, escaped: &escaped)
-            guard keyEnd > 0 else { return -1 }
-            var j = lexer.skipWhitespace(keyEnd)
-            guard j < lexer.count, lexer[j] == 0x3A else { return -1 }
-            j = lexer.skipWhitespace(j + 1)
-            guard j < lexer.count else { return -1 }
+            guard let (keyEnd, j) = member(lexer, i) else { return -1 }
             guard keyIs(bytes[(origin + i)..<(origin + keyEnd)], key) else { return skipValue(lexer, j) }
             guard !seen, lexer[j] == 0x5B else { return -1 }
             seen = true
@@ -120,16 +107,23 @@ public enum JSONSpans {
     /// value and returns the offset past it. The offset past the object, or -1.
     private static func members(_ lexer: JSONLexer, _ start: Int, _ member: (JSONLexer, Int, Int, Int) -> Int) -> Int {
         items(lexer, start, close: 0x7D) { lexer, i in
-            guard lexer[i] == 0x22 else { return -1 }
-            var escaped = false
-            let keyEnd = lexer.skipString(i, escaped: &escaped)
-            guard keyEnd > 0 else { return -1 }
-            var j = lexer.skipWhitespace(keyEnd)
-            guard j < lexer.count, lexer[j] == 0x3A else { return -1 }
-            j = lexer.skipWhitespace(j + 1)
-            guard j < lexer.count else { return -1 }
+            guard let (keyEnd, j) = Self.member(lexer, i) else { return -1 }
             return member(lexer, i, keyEnd, j)
         }
+    }
+
+    /// The member whose key string starts at `i`: the offset past the key and the offset where
+    /// its value starts (after the colon and whitespace), or nil when it is not `"key":value`.
+    private static func member(_ lexer: JSONLexer, _ i: Int) -> (keyEnd: Int, value: Int)? {
+        guard lexer[i] == 0x22 else { return nil }
+        var escaped = false
+        let keyEnd = lexer.skipString(i, escaped: &escaped)
+        guard keyEnd > 0 else { return nil }
+        var j = lexer.skipWhitespace(keyEnd)
+        guard j < lexer.count, lexer[j] == 0x3A else { return nil }
+        j = lexer.skipWhitespace(j + 1)
+        guard j < lexer.count else { return nil }
+        return (keyEnd, j)
     }
 
     /// The array starting at `start`: `element` reads each element and returns the offset
