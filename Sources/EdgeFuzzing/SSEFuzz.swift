@@ -2,9 +2,10 @@ import EdgeHTTP
 import EdgeIO
 
 /// The SSE parser fed the stream at once, in the pieces the input picks, and one byte at a
-/// time: the events (and whether a limit broke the stream) must be the same. Every event
-/// written back with `SSEWriter` must parse to the same event. The limit varies with the
-/// control byte so that streams break on it too.
+/// time (inputs up to 2 KiB: byte-by-byte feeding of 8 KiB inputs cost most of the run and
+/// the input-chosen pieces already split anywhere): the events (and whether a limit broke
+/// the stream) must be the same. Every event written back with `SSEWriter` must parse to the
+/// same event. The limit varies with the control byte so that streams break on it too.
 enum SSEFuzz {
     struct Event: Equatable {
         var event: [UInt8]
@@ -18,11 +19,13 @@ enum SSEFuzz {
         let limit = 16 + Int(input.mode) * 8
         let whole = parse([input.payload[...]], limit: limit)
         let pieces = parse(input.pieces(), limit: limit)
-        let bytes = parse(input.payload.indices.map { input.payload[$0...$0] }, limit: limit)
         expect(whole.ok == pieces.ok && whole.events == pieces.events,
                "at once: \(whole.events.count) events, ok \(whole.ok); in pieces: \(pieces.events.count), ok \(pieces.ok)")
-        expect(whole.ok == bytes.ok && whole.events == bytes.events,
-               "at once: \(whole.events.count) events, ok \(whole.ok); byte by byte: \(bytes.events.count), ok \(bytes.ok)")
+        if input.payload.count <= 2048 {
+            let bytes = parse(input.payload.indices.map { input.payload[$0...$0] }, limit: limit)
+            expect(whole.ok == bytes.ok && whole.events == bytes.events,
+                   "at once: \(whole.events.count) events, ok \(whole.ok); byte by byte: \(bytes.events.count), ok \(bytes.ok)")
+        }
         for event in whole.events {
             expect(event.data.count <= limit, "an event larger than the limit")
             var stream = ByteBuffer(capacity: 64)
