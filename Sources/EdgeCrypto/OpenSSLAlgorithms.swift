@@ -49,6 +49,10 @@ enum ParamName {
     static let info: StaticString = "info"
     static let digest: StaticString = "digest"
     static let sha256: StaticString = "SHA256"
+    static let rsaModulus: StaticString = "n"
+    static let rsaExponent: StaticString = "e"
+    static let group: StaticString = "group"
+    static let publicKey: StaticString = "pub"
 
     /// The static string as the `char *` OpenSSL's parameter constructors take (never written).
     static func pointer(_ string: StaticString) -> UnsafeMutablePointer<CChar> {
