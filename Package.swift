@@ -22,6 +22,7 @@ let package = Package(
         .library(name: "MCPWire", targets: ["MCPWire"]),
         .library(name: "EdgeCrypto", targets: ["EdgeCrypto"]),
         .library(name: "MCPGateway", targets: ["MCPGateway"]),
+        .library(name: "EdgePolicy", targets: ["EdgePolicy"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -51,10 +52,13 @@ let package = Package(
         // MCP semantics of gateway routes, driven by messages (no sockets): eras, sessions,
         // the catalog, name/cursor codecs, id maps.
         .target(name: "MCPGateway", dependencies: ["MCPWire", "EdgeCrypto"], swiftSettings: optimised),
+        // Who may use what: API keys, JWTs (signatures checked by EdgeCrypto), OAuth resource
+        // metadata, access rules. No sockets; the connection layer asks it per request.
+        .target(name: "EdgePolicy", dependencies: ["MCPWire", "EdgeCrypto", "MCPGateway"], swiftSettings: optimised),
         .target(name: "EdgeConfig", dependencies: ["CYAML"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "EdgeGateway",
-                dependencies: ["EdgeIO", "EdgeTLS", "EdgeHTTP", "MCPWire", "EdgeCrypto", "MCPGateway", "EdgeConfig"],
+                dependencies: ["EdgeIO", "EdgeTLS", "EdgeHTTP", "MCPWire", "EdgeCrypto", "MCPGateway", "EdgePolicy", "EdgeConfig"],
                 swiftSettings: optimised),
         .executableTarget(name: "mcp-edge",
                           dependencies: ["EdgeGateway", "EdgeConfig",
@@ -86,6 +90,7 @@ let package = Package(
         .testTarget(name: "MCPWireTests", dependencies: ["MCPWire"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeCryptoTests", dependencies: ["EdgeCrypto"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "MCPGatewayTests", dependencies: ["MCPGateway", "MCPWire", "EdgeCrypto"], swiftSettings: [.swiftLanguageMode(.v5)]),
+        .testTarget(name: "EdgePolicyTests", dependencies: ["EdgePolicy", "EdgeCrypto", "MCPWire"], swiftSettings: [.swiftLanguageMode(.v5)]),
         .testTarget(name: "EdgeConfigTests", dependencies: ["EdgeConfig"], swiftSettings: [.swiftLanguageMode(.v5)]),
     ]
 )

@@ -1,4 +1,5 @@
 import MCPGateway
+import MCPWire
 
 /// Session tokens and merged-list cursors on arbitrary bytes, with fixed keys: what a client
 /// can put in `Mcp-Session-Id` or a `cursor` param. Whatever the bytes, opening answers without

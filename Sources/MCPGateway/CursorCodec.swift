@@ -1,4 +1,5 @@
 import EdgeCrypto
+import MCPWire
 
 /// Turns a `MergedCursor` into the opaque `nextCursor` a client sends back, and checks it on
 /// the way in. Authenticated, not encrypted: the client could read the backends' names and

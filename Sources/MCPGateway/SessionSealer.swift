@@ -1,4 +1,5 @@
 import EdgeCrypto
+import MCPWire
 
 /// Mints and opens the `Mcp-Session-Id` of gateway client sessions: the session's state,
 /// sealed with AES-256-GCM, so the token needs no server-side table.

@@ -1,4 +1,5 @@
 @testable import MCPGateway
+import MCPWire
 import XCTest
 
 /// Session tokens: round trips, rotation, expiry, and refusal of everything else.

@@ -1,8 +1,10 @@
-@testable import MCPGateway
+@testable import MCPWire
 import XCTest
 
 /// RFC 4648 vectors in the URL-safe alphabet without padding, and canonical-only decoding.
 final class Base64URLTests: XCTestCase {
+    static let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_".utf8)
+
     func testRFC4648Vectors() {
         let vectors = ["": "", "f": "Zg", "fo": "Zm8", "foo": "Zm9v", "foob": "Zm9vYg", "fooba": "Zm9vYmE", "foobar": "Zm9vYmFy"]
         for (plain, text) in vectors {
@@ -16,7 +18,7 @@ final class Base64URLTests: XCTestCase {
         XCTAssertEqual(Base64URL.decode(Array("-_-_".utf8)[...]), [0xFB, 0xFF, 0xBF])
         let all = [UInt8](0...255)
         XCTAssertEqual(Base64URL.decode(Base64URL.encode(all[...])[...]), all)
-        XCTAssertTrue(Base64URL.encode(all[...]).allSatisfy { Fixtures.alphabet.contains($0) })
+        XCTAssertTrue(Base64URL.encode(all[...]).allSatisfy { Self.alphabet.contains($0) })
     }
 
     func testRoundTripsOfEveryLengthAndOffset() {
@@ -45,7 +47,7 @@ final class Base64URLTests: XCTestCase {
     }
 
     func testEveryCharacterOutsideTheAlphabetIsRejected() {
-        for byte in UInt8(0)...255 where !Fixtures.alphabet.contains(byte) {
+        for byte in UInt8(0)...255 where !Self.alphabet.contains(byte) {
             for position in 0..<4 {
                 var text = Array("Zm9v".utf8)
                 text[position] = byte

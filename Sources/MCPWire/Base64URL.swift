@@ -2,13 +2,13 @@
 /// the text of session tokens and cursors. Decoding accepts only canonical text (no `=`, no
 /// other characters, unused trailing bits zero), so each byte string has exactly one text.
 ///
-/// Internal to MCPGateway on purpose: MCPWire has its own standard base64 for JSON payloads.
-enum Base64URL {
+/// Session tokens, cursors and JWTs (whose segments RFC 7515 defines as exactly this: no padding).
+public enum Base64URL {
     /// The length of the text for `count` bytes.
-    static func encodedCount(_ count: Int) -> Int { (count * 4 + 2) / 3 }
+    public static func encodedCount(_ count: Int) -> Int { (count * 4 + 2) / 3 }
 
     /// The text of `bytes`.
-    static func encode(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
+    public static func encode(_ bytes: ArraySlice<UInt8>) -> [UInt8] {
         var out: [UInt8] = []
         encode(bytes, appendingTo: &out)
         return out
@@ -16,7 +16,7 @@ enum Base64URL {
 
     /// Appends the text of `bytes` to `out`. The output is sized first and written by index
     /// (appending character by character took half the time of sealing a session).
-    static func encode(_ bytes: ArraySlice<UInt8>, appendingTo out: inout [UInt8]) {
+    public static func encode(_ bytes: ArraySlice<UInt8>, appendingTo out: inout [UInt8]) {
         let alphabet = Self.alphabet
         var o = out.count
         out.append(contentsOf: repeatElement(0, count: encodedCount(bytes.count)))
@@ -47,7 +47,7 @@ enum Base64URL {
     }
 
     /// The bytes of canonical unpadded text, or nil.
-    static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
+    public static func decode(_ text: ArraySlice<UInt8>) -> [UInt8]? {
         var out: [UInt8] = []
         return decode(text, appendingTo: &out) ? out : nil
     }
@@ -55,7 +55,7 @@ enum Base64URL {
     /// Appends the bytes of `text` to `out` and returns true; returns false, with `out`
     /// unchanged, for a character outside the alphabet, a length of 4n+1, or non-zero unused
     /// bits in the last character.
-    static func decode(_ text: ArraySlice<UInt8>, appendingTo out: inout [UInt8]) -> Bool {
+    public static func decode(_ text: ArraySlice<UInt8>, appendingTo out: inout [UInt8]) -> Bool {
         let remainder = text.count % 4
         if remainder == 1 { return false }
         let values = Self.values

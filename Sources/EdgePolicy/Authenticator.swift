@@ -1,0 +1,69 @@
+/// How one route (or the whole configuration) authenticates: API keys and/or JWTs from one
+/// issuer, the scopes every request needs, and what RFC 9728 metadata says about it.
+/// Immutable, shared by every worker; each worker brings its own `TokenCache`.
+public final class Authenticator: @unchecked Sendable {
+    /// This resource server's canonical URI (the JWT audience, RFC 8707), if configured.
+    public let resource: String?
+    public let authorizationServers: [String]
+    public let scopesSupported: [String]
+    /// Scopes every request must carry (403 `insufficient_scope` otherwise).
+    public let requiredScopes: [String]
+    public let apiKeys: APIKeyTable
+    /// Lower-case name of a header that carries an API key as is (besides `Authorization: Bearer`).
+    public let apiKeyHeader: [UInt8]?
+    public let jwt: JWTVerifier?
+    private let keys: JSONWebKeySet
+
+    public init(resource: String?, authorizationServers: [String] = [], scopesSupported: [String] = [],
+                requiredScopes: [String] = [], apiKeys: APIKeyTable = APIKeyTable([]), apiKeyHeader: String? = nil,
+                jwt: JWTVerifier? = nil, keys: JSONWebKeySet = JSONWebKeySet(keys: [])) {
+        self.resource = resource
+        self.authorizationServers = authorizationServers
+        self.scopesSupported = scopesSupported
+        self.requiredScopes = requiredScopes
+        self.apiKeys = apiKeys
+        self.apiKeyHeader = apiKeyHeader.map { Array($0.lowercased().utf8) }
+        self.jwt = jwt
+        self.keys = keys
+    }
+
+    /// Authenticates a request from its `Authorization` value and the API key header's value
+    /// (either may be absent). The cache answers for credentials seen before.
+    public func authenticate(authorization: ArraySlice<UInt8>?, apiKey: ArraySlice<UInt8>?,
+                             now: Int, cache: TokenCache) -> Result<Identity, AuthFailure> {
+        let credential: ArraySlice<UInt8>
+        if let authorization {
+            guard let token = BearerCredential.token(in: authorization) else {
+                return .failure(.invalidToken("the Authorization header is not \"Bearer <token>\""))
+            }
+            credential = token
+        } else if let apiKey, !apiKey.isEmpty {
+            credential = apiKey
+        } else {
+            return .failure(.missing)
+        }
+        let generation = ObjectIdentifier(self)
+        if let identity = cache.lookup(credential, now: now, generation: generation) {
+            return scoped(identity)
+        }
+        if let identity = apiKeys.identity(for: credential) {
+            cache.remember(credential, identity, expires: Int.max, now: now, generation: generation)
+            return scoped(identity)
+        }
+        guard let jwt, JWTVerifier.looksLikeJWT(credential) else {
+            return .failure(.invalidToken(jwt == nil ? "unknown API key" : "unknown API key or malformed token"))
+        }
+        switch jwt.verify(credential, keys: keys, now: now) {
+        case .success(let verified):
+            cache.remember(credential, verified.identity, expires: verified.expires, now: now, generation: generation)
+            return scoped(verified.identity)
+        case .failure(let failure):
+            return .failure(failure)
+        }
+    }
+
+    private func scoped(_ identity: Identity) -> Result<Identity, AuthFailure> {
+        let missing = requiredScopes.filter { !identity.hasScope($0) }
+        return missing.isEmpty ? .success(identity) : .failure(.insufficientScope(requiredScopes))
+    }
+}
