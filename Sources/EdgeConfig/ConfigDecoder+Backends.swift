@@ -167,8 +167,13 @@ extension ConfigDecoder {
             }
             let target = decodeTarget(reader, itemPath, servers: servers)
             let options = decodeGatewayOptions(reader, itemPath, target: target, servers: servers)
+            let auth = reader["auth"].flatMap { decodeAuth($0, itemPath.key("auth")) }
+            let rules = reader["rules"].map { decodeRules($0, itemPath.key("rules")) }
+            if case .passthrough? = target, let rules, let node = reader["rules"] {
+                refuseGatewayRules(rules, at: node, itemPath.key("rules"))
+            }
             if let routePath, let target, let options {
-                routes.append(EdgeConfiguration.Route(path: routePath, target: target, gateway: options))
+                routes.append(EdgeConfiguration.Route(path: routePath, target: target, gateway: options, auth: auth, rules: rules))
             }
         }
         return routes

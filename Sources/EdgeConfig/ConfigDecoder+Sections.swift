@@ -7,7 +7,7 @@ import Darwin
 /// The top of the schema: workers, listeners, admin, servers, routes.
 extension ConfigDecoder {
     static let rootKeys = ["workers", "listeners", "admin", "servers", "routes", "limits", "timeouts", "http2",
-                           "session_secret", "previous_session_secrets"]
+                           "session_secret", "previous_session_secrets", "auth", "rules"]
     static let maximumWorkers = 256
 
     func decodeRoot(_ node: YAMLNode?) -> EdgeConfiguration? {
@@ -30,6 +30,9 @@ extension ConfigDecoder {
         let timeouts = root["timeouts"].flatMap { decodeTimeouts($0, .root.key("timeouts")) } ?? EdgeConfiguration.Timeouts()
         let sessionSecrets = decodeSessionSecrets(root)
         let http2 = root["http2"].flatMap { decodeHTTP2($0, .root.key("http2")) } ?? EdgeConfiguration.HTTP2Settings()
+        let auth = root["auth"].flatMap { decodeAuth($0, .root.key("auth")) }
+        let rules = root["rules"].map { decodeRules($0, .root.key("rules")) } ?? []
+        checkRulesFitRoutes(topLevel: rules, rulesNode: root["rules"], routes: routes)
 
         if let admin, let clash = listeners.first(where: { $0.value.address == admin.value.address }) {
             issues.add("admin address \(admin.value.address) is already used by listener \"\(clash.value.name)\"; give the admin endpoint its own port",
@@ -38,7 +41,8 @@ extension ConfigDecoder {
         guard issues.issues.isEmpty else { return nil }
         return EdgeConfiguration(workers: workers, listeners: listeners.map(\.value), admin: admin?.value,
                                  servers: servers.servers, routes: routes,
-                                 limits: limits, timeouts: timeouts, http2: http2, sessionSecrets: sessionSecrets)
+                                 limits: limits, timeouts: timeouts, http2: http2, sessionSecrets: sessionSecrets,
+                                 auth: auth, rules: rules)
     }
 
     /// The number of online CPU cores (what `workers: auto` means), capped at the maximum.

@@ -20,10 +20,15 @@ public struct EdgeConfiguration: Sendable, Hashable {
     /// What gateway session ids and cursors are sealed with: the first seals, all open (the
     /// others are previous secrets, kept through a rotation). Empty: a random key per start.
     public let sessionSecrets: [String]
+    /// How requests are authenticated on routes without an `auth:` of their own (nil: not at all).
+    public let auth: Auth?
+    /// Access rules of routes without `rules:` of their own (empty: everything allowed).
+    public let rules: [AccessRule]
 
     public init(workers: Int, listeners: [Listener], admin: Admin?, servers: [Server],
                 routes: [Route], limits: Limits = Limits(), timeouts: Timeouts = Timeouts(),
-                http2: HTTP2Settings = HTTP2Settings(), sessionSecrets: [String] = []) {
+                http2: HTTP2Settings = HTTP2Settings(), sessionSecrets: [String] = [], auth: Auth? = nil,
+                rules: [AccessRule] = []) {
         self.workers = workers
         self.listeners = listeners
         self.admin = admin
@@ -36,7 +41,14 @@ public struct EdgeConfiguration: Sendable, Hashable {
         self.timeouts = timeouts
         self.http2 = http2
         self.sessionSecrets = sessionSecrets
+        self.auth = auth
+        self.rules = rules
     }
+
+    /// The authentication that applies to `route`: its own, else the top level's.
+    public func auth(for route: Route) -> Auth? { route.auth ?? auth }
+    /// The rules that apply to `route`: its own when it has any, else the top level's.
+    public func rules(for route: Route) -> [AccessRule] { route.rules ?? rules }
 
     /// The servers in file order.
     public var orderedServers: [Server] {

@@ -6,11 +6,18 @@ extension EdgeConfiguration {
         public let target: Target
         /// How a gateway route presents its servers (defaults for passthrough routes).
         public let gateway: GatewayOptions
+        /// The route's own authentication (nil: the top level's).
+        public let auth: Auth?
+        /// The route's own rules (nil: the top level's), which replace those entirely.
+        public let rules: [AccessRule]?
 
-        public init(path: String, target: Target, gateway: GatewayOptions = GatewayOptions()) {
+        public init(path: String, target: Target, gateway: GatewayOptions = GatewayOptions(), auth: Auth? = nil,
+                    rules: [AccessRule]? = nil) {
             self.path = path
             self.target = target
             self.gateway = gateway
+            self.auth = auth
+            self.rules = rules
         }
 
         /// Names of every server this route uses, in configuration order.

@@ -1,3 +1,4 @@
+import EdgePolicy
 import EdgeHTTP
 import EdgeIO
 import MCPWire
@@ -121,10 +122,13 @@ final class Exchange {
     }
 
     /// Starts a request on a gateway route: the body is gathered, then handled by the gateway.
-    func startGateway(head: inout HTTPRequestHead, route: GatewayRoute, context: GatewayContext) {
+    func startGateway(head: inout HTTPRequestHead, route: GatewayRoute, context: GatewayContext,
+                      identity: Identity? = nil, access: RouteAccess? = nil) {
         let request = gateway ?? GatewayRequest(exchange: self)
         gateway = request
         requestMethod = head.method
+        request.identity = identity
+        request.access = access
         request.begin(head: &head, route: route, context: context)
     }
 

@@ -1,3 +1,4 @@
+import EdgePolicy
 import EdgeHTTP
 import EdgeIO
 import MCPGateway
@@ -25,6 +26,9 @@ final class GatewayRequest {
     var methodHeader: [UInt8]? { methodHeaderBuffer.value }
     var nameHeader: [UInt8]? { nameHeaderBuffer.value }
     var acceptsEventStream = false
+    /// Who sent the request (nil on a route without authentication), and the route's rules.
+    var identity: Identity?
+    var access: RouteAccess?
     /// A routing header the request carries more than once (refused).
     var duplicatedHeader: String?
     var era: ClientEra = .legacy(version: nil)

@@ -1,3 +1,4 @@
+import EdgePolicy
 import EdgeHTTP
 import EdgeIO
 
@@ -145,9 +146,23 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         case .chunked: requestBody = .chunked; chunked.reset()
         default: requestBody = .none
         }
-        guard let route = worker.routes.match(head.path) else {
-            respondLocally(status: 404, message: "no route for this path")
+        guard let entry = worker.routes.entry(head.path) else {
+            if head.method == .get, let document = worker.routes.metadataDocument(head.path) {
+                respondLocally(LocalAnswer(status: 200, body: document))
+            } else {
+                respondLocally(status: 404, message: "no route for this path")
+            }
             return
+        }
+        let route = entry.route
+        var identity: Identity?
+        if let access = entry.access {
+            switch access.admit(&head.fields, cache: worker.tokens) {
+            case .admitted(let who): identity = who
+            case .refused(let answer):
+                respondLocally(answer)
+                return
+            }
         }
         if let length = head.contentLength, length > worker.settings.maxBodyBytes {
             rejectOversizedBody()
@@ -165,7 +180,8 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         case .passthrough(let target):
             exchange.start(head: &head, chunked: head.isChunked, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         case .gateway(let gatewayRoute):
-            exchange.startGateway(head: &head, route: gatewayRoute, context: worker.gateway)
+            exchange.startGateway(head: &head, route: gatewayRoute, context: worker.gateway, identity: identity,
+                                  access: entry.access)
         }
         if case .none = requestBody, exchange.isActive {
             finishRequestBody()
@@ -356,6 +372,17 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         guard state == .head, !readPaused else { return }
         process()
         if state == .head || state == .body { readAvailable() }
+    }
+
+    /// An answer of mcp-edge's own with header fields (401, 403, metadata documents).
+    private func respondLocally(_ answer: LocalAnswer) {
+        worker.buffers.lend(&outbound)
+        state = .awaitingResponse
+        if case .none = requestBody {} else { keepAlive = false }
+        HTTP1ErrorResponse.write(status: answer.status, contentType: answer.contentType,
+                                 headers: answer.headers.map { (Array($0.name.utf8), Array($0.value.utf8)) },
+                                 body: answer.body, close: !keepAlive, into: &outbound)
+        completeResponse()
     }
 
     private func respondLocally(status: Int, message: StaticString) {

@@ -1,3 +1,4 @@
+import EdgePolicy
 import EdgeHTTP
 import EdgeIO
 
@@ -130,9 +131,24 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     // MARK: Session events
 
     func http2(_ session: HTTP2ServerSession, didReceiveHead head: inout HTTPRequestHead, stream id: Int32, endStream: Bool) {
-        guard let route = worker.routes.match(head.path) else {
-            session.submitResponse(stream: id, status: 404, contentType: "text/plain", body: Array("no route for this path\n".utf8))
+        guard let entry = worker.routes.entry(head.path) else {
+            if head.method == .get, let document = worker.routes.metadataDocument(head.path) {
+                session.submitResponse(stream: id, status: 200, contentType: "application/json", body: document)
+            } else {
+                session.submitResponse(stream: id, status: 404, contentType: "text/plain", body: Array("no route for this path\n".utf8))
+            }
             return
+        }
+        let route = entry.route
+        var identity: Identity?
+        if let access = entry.access {
+            switch access.admit(&head.fields, cache: worker.tokens) {
+            case .admitted(let who): identity = who
+            case .refused(let answer):
+                session.submitResponse(stream: id, status: answer.status, contentType: answer.contentType,
+                                       headers: answer.headers.map { (Array($0.name.utf8), Array($0.value.utf8)) }, body: answer.body)
+                return
+            }
         }
         if let length = head.contentLength, length > worker.settings.maxBodyBytes {
             session.submitResponse(stream: id, status: 413, contentType: "application/json",
@@ -156,7 +172,8 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         case .passthrough(let target):
             stream.exchange.start(head: &head, chunked: !endStream && head.contentLength == nil, target: target, pool: worker.pool, clientAddress: clientAddress, tls: transport.isTLS)
         case .gateway(let gatewayRoute):
-            stream.exchange.startGateway(head: &head, route: gatewayRoute, context: worker.gateway)
+            stream.exchange.startGateway(head: &head, route: gatewayRoute, context: worker.gateway, identity: identity,
+                                         access: entry.access)
         }
         if endStream, stream.exchange.isActive { stream.exchange.endRequest() }
     }

@@ -58,7 +58,8 @@ extension ServingPlan {
                                                   host: url.hostHeader, path: url.path, tls: context,
                                                   serverName: server.tls.serverName ?? url.host)
         }
-        var routes: [(path: String, route: Route)] = []
+        var routes: [RouteTable.Entry] = []
+        var access = AccessPlan()
         var gatewayBackends: [String: GatewayBackend] = [:]
         var gatewayRouteCount = 0
         for route in config.routes {
@@ -67,7 +68,8 @@ extension ServingPlan {
                 guard let target = targets[name] else {
                     throw PlanError(description: "route \(route.path): passthrough to \(name) needs a url: backend (stdio servers are served by gateway routes)")
                 }
-                routes.append((route.path, .passthrough(target)))
+                routes.append(RouteTable.Entry(path: Array(route.path.utf8), route: .passthrough(target),
+                                               access: try access.access(for: route, in: config)))
             case .gateway(let names):
                 var backends: [GatewayBackend] = []
                 for name in names {
@@ -85,7 +87,8 @@ extension ServingPlan {
                 let gatewayRoute = GatewayRoute(index: gatewayRouteCount, path: route.path, backends: backends,
                                                 options: route.gateway, edgeVersion: EdgeVersion.current)
                 gatewayRouteCount += 1
-                routes.append((route.path, .gateway(gatewayRoute)))
+                routes.append(RouteTable.Entry(path: Array(route.path.utf8), route: .gateway(gatewayRoute),
+                                               access: try access.access(for: route, in: config)))
             }
         }
         var settings = DataPlaneSettings()
@@ -119,7 +122,9 @@ extension ServingPlan {
         settings.sessionSecrets = config.sessionSecrets.isEmpty
             ? [SecureRandom.bytes(32).map { ($0 < 16 ? "0" : "") + String($0, radix: 16) }.joined()] : config.sessionSecrets
         settings.gatewayBackendCount = gatewayBackends.count
-        self.init(workers: config.workers, listeners: listeners, routes: RouteTable(routes), serverCount: targets.count,
+        try access.finish(config)
+        self.init(workers: config.workers, listeners: listeners,
+                  routes: RouteTable(entries: routes, metadata: access.metadata), serverCount: targets.count,
                   settings: settings,
                   drainTimeout: Self.milliseconds(config.timeouts.drain))
     }

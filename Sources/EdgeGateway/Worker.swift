@@ -1,3 +1,4 @@
+import EdgePolicy
 import EdgeIO
 import EdgeTLS
 
@@ -13,6 +14,8 @@ public final class Worker {
     let gateway: GatewayContext
     /// Read and write buffers lent to busy connections (idle ones hold none).
     let buffers = BufferPool()
+    /// Credentials this worker has verified (JWT signatures are checked once per token).
+    let tokens = TokenCache()
     /// Larger buffers for HTTP/2 response bodies (sized so a body never grows: see `Stream`).
     let bodyBuffers = BufferPool(bufferSize: 64 * 1024, maxFree: 1024)
     /// Every second: quiet connections free their TLS buffers; every fifth, pooled buffers

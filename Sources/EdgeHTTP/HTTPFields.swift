@@ -68,6 +68,16 @@ public struct HTTPFields {
         fields.append(Field(name: nameRange, value: valueStart..<bytes.count, known: KnownField.classify(bytes, nameRange)))
     }
 
+    /// Marks every field of this kind `.removed`: it stays readable here and is never forwarded.
+    public mutating func remove(_ known: KnownField) {
+        for i in fields.indices where fields[i].known == known { fields[i].known = .removed }
+    }
+
+    /// Marks every field with this lower-case name `.removed`.
+    public mutating func remove(name: [UInt8]) {
+        for i in fields.indices where bytes[fields[i].name].elementsEqual(name) { fields[i].known = .removed }
+    }
+
     /// The name of field `index`, lower-case.
     public func name(at index: Int) -> ArraySlice<UInt8> { bytes[fields[index].name] }
     /// The value of field `index`.
@@ -93,6 +103,11 @@ public struct HTTPFields {
             return i
         }
         return nil
+    }
+
+    /// The index of the first field with this lower-case name (a name from the configuration).
+    public func firstIndex(name: [UInt8]) -> Int? {
+        fields.indices.first { bytes[fields[$0].name].elementsEqual(name) }
     }
 
     /// Whether the value of field `index` starts with `prefix`, compared ASCII case-insensitively.
@@ -137,12 +152,16 @@ public enum KnownField: UInt8 {
     case xForwardedFor
     case forwarded
     case http2Settings
+    case authorization
+    case origin
+    /// A field taken out after it was read (a client's credential): never forwarded.
+    case removed
 
     /// Hop-by-hop fields (RFC 9110 §7.6.1) are never forwarded.
     public var isHopByHop: Bool {
         switch self {
         case .connection, .keepAlive, .te, .trailer, .upgrade, .proxyConnection,
-             .proxyAuthenticate, .proxyAuthorization, .transferEncoding, .http2Settings:
+             .proxyAuthenticate, .proxyAuthorization, .transferEncoding, .http2Settings, .removed:
             return true
         default:
             return false
@@ -158,6 +177,7 @@ public enum KnownField: UInt8 {
         case 6:
             if equals("accept") { return .accept }
             if equals("expect") { return .expect }
+            if equals("origin") { return .origin }
             return .other
         case 7:
             if equals("trailer") { return .trailer }
@@ -169,7 +189,10 @@ public enum KnownField: UInt8 {
             if equals("keep-alive") { return .keepAlive }
             return .other
         case 12: return equals("content-type") ? .contentType : .other
-        case 13: return equals("last-event-id") ? .lastEventId : .other
+        case 13:
+            if equals("last-event-id") { return .lastEventId }
+            if equals("authorization") { return .authorization }
+            return .other
         case 14:
             if equals("content-length") { return .contentLength }
             if equals("mcp-session-id") { return .mcpSessionId }

@@ -17,6 +17,24 @@ public enum HTTP1ErrorResponse {
         buffer.write(body)
     }
 
+    /// A response with further header fields (`name: value` each, e.g. `www-authenticate`).
+    public static func write(status: Int, contentType: StaticString, headers: [(name: [UInt8], value: [UInt8])],
+                             body: [UInt8], close: Bool, into buffer: inout ByteBuffer) {
+        HTTP1ResponseSerializer.writeStatusLine(status, into: &buffer)
+        for field in headers {
+            buffer.write(contentsOf: field.name[...])
+            buffer.write(": ")
+            buffer.write(contentsOf: field.value[...])
+            buffer.write("\r\n")
+        }
+        buffer.write("content-type: ")
+        buffer.write(contentType)
+        buffer.write("\r\ncontent-length: ")
+        buffer.write(decimal: body.count)
+        buffer.write(close ? "\r\nconnection: close\r\n\r\n" : "\r\n\r\n")
+        buffer.write(contentsOf: body[...])
+    }
+
     /// The answer to a rejected request head: its status, its reason as text, and close.
     public static func write(_ error: HTTP1ParseError, into buffer: inout ByteBuffer) {
         write(status: error.status, contentType: "text/plain; charset=utf-8", body: error.reason,

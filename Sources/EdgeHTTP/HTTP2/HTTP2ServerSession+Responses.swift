@@ -43,8 +43,10 @@ extension HTTP2ServerSession {
     /// Queues a small complete response (an error page, a JSON-RPC error): `:status`,
     /// `content-type`, `content-length` and `body`, sent from the stream's reusable body
     /// (204 and 304 get the status alone). `status` outside 200...999 becomes 500.
+    /// `headers` are further fields (lower-case names), e.g. `www-authenticate`.
     @discardableResult
-    public func submitResponse(stream id: Int32, status: Int, contentType: StaticString, body: [UInt8]) -> Bool {
+    public func submitResponse(stream id: Int32, status: Int, contentType: StaticString,
+                               headers: [(name: [UInt8], value: [UInt8])] = [], body: [UInt8]) -> Bool {
         guard let stream = stream(id), !stream.responseSubmitted else { return false }
         let status = (200...999).contains(status) ? status : 500
         let mayHaveBody = status != 204 && status != 304
@@ -54,15 +56,29 @@ extension HTTP2ServerSession {
             responseBody.buffer.write(contentsOf: body[...])
             responseBody.isComplete = true
         }
-        let rv: Int32 = scratch.withUnsafeMutableBufferPointer { digits in
-            headerBlock.removeAll(keepingCapacity: true)
-            appendStatus(status, digits: digits.baseAddress!)
-            if mayHaveBody {
-                headerBlock.append(Self.field("content-type", contentType.utf8Start, contentType.utf8CodeUnitCount))
-                let lengthDigits = Self.writeDecimal(body.count, to: digits.baseAddress! + 3)
-                headerBlock.append(Self.field("content-length", digits.baseAddress! + 3, lengthDigits))
+        // The extra fields' bytes in one array, so one pointer covers them all while nghttp2 copies.
+        var packed: [UInt8] = []
+        for field in headers { packed += field.name; packed += field.value }
+        let rv: Int32 = packed.withUnsafeBufferPointer { extra in
+            scratch.withUnsafeMutableBufferPointer { digits in
+                headerBlock.removeAll(keepingCapacity: true)
+                appendStatus(status, digits: digits.baseAddress!)
+                if mayHaveBody {
+                    headerBlock.append(Self.field("content-type", contentType.utf8Start, contentType.utf8CodeUnitCount))
+                    let lengthDigits = Self.writeDecimal(body.count, to: digits.baseAddress! + 3)
+                    headerBlock.append(Self.field("content-length", digits.baseAddress! + 3, lengthDigits))
+                }
+                var offset = 0
+                for field in headers {
+                    let name = extra.baseAddress! + offset
+                    headerBlock.append(nghttp2_nv(name: UnsafeMutablePointer(mutating: name),
+                                                  value: UnsafeMutablePointer(mutating: name + field.name.count),
+                                                  namelen: field.name.count, valuelen: field.value.count,
+                                                  flags: UInt8(NGHTTP2_NV_FLAG_NONE.rawValue)))
+                    offset += field.name.count + field.value.count
+                }
+                return submitHeaderBlock(stream, body: responseBody)
             }
-            return submitHeaderBlock(stream, body: responseBody)
         }
         return rv == 0
     }

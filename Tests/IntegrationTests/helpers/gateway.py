@@ -374,9 +374,10 @@ def run(fn: Callable[..., Awaitable[Any]], *args: Any, timeout: float = 60) -> A
 
 @asynccontextmanager
 async def connect(target: str | BackendProc, *, mode: str = "auto", cache: Any = None, cafile: str | None = None,
-                  http2: bool = False, read_timeout: float = 30, **kw: Any):
+                  http2: bool = False, read_timeout: float = 30, headers: dict[str, str] | None = None, **kw: Any):
     """`mcp.Client` on a URL (or a backend: its URL, or its command over stdio), list caching off
-    unless `cache` is given (e.g. CacheConfig()). mode: "legacy" | "auto" | "2026-07-28". Other
+    unless `cache` is given (e.g. CacheConfig()). mode: "legacy" | "auto" | "2026-07-28". `headers`
+    go with every HTTP request (e.g. Authorization). Other
     keywords go to Client (elicitation_callback, logging_callback, log_level, client_info, ...).
     With cafile (https) or http2 the transport gets its own httpx2 client."""
     from mcp import Client, StdioServerParameters
@@ -387,7 +388,7 @@ async def connect(target: str | BackendProc, *, mode: str = "auto", cache: Any =
             yield client
         return
     url = target.url if isinstance(target, BackendProc) else target
-    if cafile is None and not http2:
+    if cafile is None and not http2 and headers is None:
         async with Client(url, mode=mode, cache=cache, read_timeout_seconds=read_timeout, **kw) as client:
             yield client
         return
@@ -395,7 +396,7 @@ async def connect(target: str | BackendProc, *, mode: str = "auto", cache: Any =
 
     from mcp.client.streamable_http import streamable_http_client
 
-    hkw: dict[str, Any] = {"timeout": httpx2.Timeout(30, read=60)}
+    hkw: dict[str, Any] = {"timeout": httpx2.Timeout(30, read=60), "headers": headers or {}}
     if cafile is not None:
         from helpers.wire import client_context
         hkw["verify"] = client_context(cafile)

@@ -1,0 +1,191 @@
+/// `auth:` and `rules:`, at the top level and per route.
+extension ConfigDecoder {
+    static let authKeys = ["resource", "authorization_servers", "scopes_supported", "required_scopes", "api_keys",
+                           "api_key_header", "jwt"]
+    static let jwtKeys = ["issuer", "audiences", "jwks_file", "jwks_url", "algorithms", "leeway", "max_token_bytes", "claims"]
+    static let ruleKeys = ["subjects", "tenants", "groups", "scopes", "servers", "tools", "prompts", "resources", "methods"]
+    static let jwtAlgorithms = ["RS256", "PS256", "ES256", "ES384", "EdDSA"]
+
+    func decodeAuth(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Auth? {
+        guard let reader = mapping(node, path, allowed: Self.authKeys) else { return nil }
+        let resource = reader["resource"].flatMap { absoluteURL($0, path.key("resource"), example: "https://mcp.example.com/mcp") }
+        let servers = reader["authorization_servers"].flatMap { node in
+            stringList(node, path.key("authorization_servers"), example: "[https://idp.example.com]")
+        } ?? []
+        let supported = reader["scopes_supported"].flatMap { stringList($0, path.key("scopes_supported"), example: "[mcp:tools]") } ?? []
+        let required = reader["required_scopes"].flatMap { stringList($0, path.key("required_scopes"), example: "[mcp:tools]") } ?? []
+        let keys = reader["api_keys"].map { decodeAPIKeys($0, path.key("api_keys")) } ?? []
+        var header: String?
+        if let node = reader["api_key_header"], let name = string(node, path.key("api_key_header"), example: "X-API-Key") {
+            if name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
+               name.lowercased() != "authorization" {
+                header = name
+            } else {
+                issues.add("must be a header name like X-API-Key (letters, digits, - and _; Authorization: Bearer is always read)",
+                           at: node.mark, path.key("api_key_header"))
+            }
+        }
+        let jwt = reader["jwt"].flatMap { decodeJWT($0, path.key("jwt")) }
+        if let jwtNode = reader["jwt"], jwt != nil, resource == nil, reader["resource"] == nil,
+           (jwt?.audiences.isEmpty ?? true) {
+            issues.add("JWT audiences default to auth.resource (this server's canonical URI, RFC 8707); set resource: https://…",
+                       at: jwtNode.mark, path.key("resource"))
+        }
+        if keys.isEmpty, reader["jwt"] == nil, !reader.has("api_keys") {
+            issues.add("authenticates nobody: give api_keys and/or jwt", at: node.mark, path)
+        }
+        return EdgeConfiguration.Auth(resource: resource, authorizationServers: servers, scopesSupported: supported,
+                                      requiredScopes: required, apiKeys: keys, apiKeyHeader: header, jwt: jwt)
+    }
+
+    private func absoluteURL(_ node: YAMLNode, _ path: KeyPath, example: String) -> String? {
+        guard let text = string(node, path, example: example) else { return nil }
+        guard text.hasPrefix("https://") || text.hasPrefix("http://"), !text.contains("#"),
+              text.allSatisfy({ $0.isASCII && !$0.isWhitespace && $0 != "\"" }) else {
+            issues.add("must be an absolute http(s) URL without a fragment, like \(example); got \(text)", at: node.mark, path)
+            return nil
+        }
+        return text
+    }
+
+    private func decodeAPIKeys(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.APIKey] {
+        guard let items = sequence(node, path, example: "[{sha256: 9f86d08…, subject: alice}]") else { return [] }
+        var keys: [EdgeConfiguration.APIKey] = []
+        for (position, item) in items.enumerated() {
+            let itemPath = path.index(position)
+            guard let reader = mapping(item, itemPath, allowed: ["sha256", "subject", "tenant", "groups", "scopes"]) else { continue }
+            let digest = required(reader, "sha256", example: "$(printf %s KEY | sha256sum)").flatMap { node -> [UInt8]? in
+                guard let text = string(node, itemPath.key("sha256"), example: "9f86d081…"), let bytes = Self.hexBytes(text), bytes.count == 32 else {
+                    issues.add("must be the 64 hex digits of the key's SHA-256 (printf %s KEY | sha256sum); never the key itself",
+                               at: node.mark, itemPath.key("sha256"))
+                    return nil
+                }
+                return bytes
+            }
+            let subject = required(reader, "subject", example: "alice").flatMap { string($0, itemPath.key("subject"), example: "alice") }
+            let tenant = reader["tenant"].flatMap { string($0, itemPath.key("tenant"), example: "acme") }
+            let groups = reader["groups"].flatMap { stringList($0, itemPath.key("groups"), example: "[dev]") } ?? []
+            let scopes = reader["scopes"].flatMap { stringList($0, itemPath.key("scopes"), example: "[mcp:tools]") } ?? []
+            if let digest, keys.contains(where: { $0.sha256 == digest }) {
+                issues.add("the same key is listed twice", at: item.mark, itemPath.key("sha256"))
+            }
+            if let digest, let subject {
+                keys.append(EdgeConfiguration.APIKey(sha256: digest, subject: subject, tenant: tenant, groups: groups, scopes: scopes))
+            }
+        }
+        return keys
+    }
+
+    static func hexBytes(_ text: String) -> [UInt8]? {
+        let digits = Array(text.utf8)
+        guard digits.count % 2 == 0 else { return nil }
+        var bytes: [UInt8] = []
+        for i in stride(from: 0, to: digits.count, by: 2) {
+            guard let high = hexValue(digits[i]), let low = hexValue(digits[i + 1]) else { return nil }
+            bytes.append(high << 4 | low)
+        }
+        return bytes
+    }
+
+    private static func hexValue(_ c: UInt8) -> UInt8? {
+        switch c {
+        case 0x30...0x39: return c - 0x30
+        case 0x61...0x66: return c - 0x61 + 10
+        case 0x41...0x46: return c - 0x41 + 10
+        default: return nil
+        }
+    }
+
+    private func decodeJWT(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.JWT? {
+        guard let reader = mapping(node, path, allowed: Self.jwtKeys) else { return nil }
+        let issuer = required(reader, "issuer", example: "https://idp.example.com")
+            .flatMap { string($0, path.key("issuer"), example: "https://idp.example.com") }
+        let audiences = reader["audiences"].flatMap { stringList($0, path.key("audiences"), example: "[https://mcp.example.com/mcp]") } ?? []
+        let file = reader["jwks_file"].flatMap { readableFile($0, path.key("jwks_file"), what: "JWKS") }
+        let url = reader["jwks_url"].flatMap { absoluteURL($0, path.key("jwks_url"), example: "https://idp.example.com/jwks.json") }
+        switch (reader["jwks_file"], reader["jwks_url"]) {
+        case (nil, nil):
+            issues.add("needs jwks_file: FILE or jwks_url: https://… (the issuer's public keys)", at: node.mark, path)
+        case (.some, .some):
+            issues.add("has both jwks_file and jwks_url; give one", at: node.mark, path)
+        default:
+            break
+        }
+        var algorithms: [String] = []
+        if let node = reader["algorithms"], let names = stringList(node, path.key("algorithms"), example: "[RS256, ES256]") {
+            for name in names where !Self.jwtAlgorithms.contains(name) {
+                issues.add("unsupported algorithm \(name); choose from \(Self.jwtAlgorithms.joined(separator: ", ")) (symmetric HS* never)",
+                           at: node.mark, path.key("algorithms"))
+            }
+            algorithms = names
+        }
+        let leeway = reader["leeway"].flatMap { duration($0, path.key("leeway"), range: .zero ... .seconds(600)) }
+        let maxBytes = reader["max_token_bytes"].flatMap { byteSize($0, path.key("max_token_bytes"), range: 256...65536) } ?? 8192
+        var claims = (subject: "sub", tenant: "tenant", groups: "groups", scopes: "scope")
+        if let node = reader["claims"], let names = mapping(node, path.key("claims"), allowed: ["subject", "tenant", "groups", "scopes"]) {
+            let p = path.key("claims")
+            claims.subject = names["subject"].flatMap { string($0, p.key("subject"), example: "sub") } ?? claims.subject
+            claims.tenant = names["tenant"].flatMap { string($0, p.key("tenant"), example: "org_id") } ?? claims.tenant
+            claims.groups = names["groups"].flatMap { string($0, p.key("groups"), example: "groups") } ?? claims.groups
+            claims.scopes = names["scopes"].flatMap { string($0, p.key("scopes"), example: "scope") } ?? claims.scopes
+        }
+        guard let issuer else { return nil }
+        return EdgeConfiguration.JWT(issuer: issuer, audiences: audiences, jwksFile: file, jwksURL: url, algorithms: algorithms,
+                                     leewaySeconds: Int(leeway?.components.seconds ?? 60), maxTokenBytes: maxBytes,
+                                     subjectClaim: claims.subject, tenantClaim: claims.tenant, groupsClaim: claims.groups,
+                                     scopesClaim: claims.scopes)
+    }
+
+    func decodeRules(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.AccessRule] {
+        guard let items = sequence(node, path, example: "[{allow: {groups: [dev], servers: [alpha]}}]") else { return [] }
+        var rules: [EdgeConfiguration.AccessRule] = []
+        for (position, item) in items.enumerated() {
+            let itemPath = path.index(position)
+            guard let reader = mapping(item, itemPath, allowed: ["allow", "deny"]) else { continue }
+            guard reader.entries.count == 1, let entry = reader.entries.first else {
+                issues.add("a rule is either allow: {…} or deny: {…}", at: item.mark, itemPath)
+                continue
+            }
+            let p = itemPath.key(entry.name)
+            var lists: [String: [String]] = [:]
+            if case .mapping(let pairs) = entry.value, pairs.isEmpty {
+                // `allow: {}`: everyone, everything.
+            } else if let fields = mapping(entry.value, p, allowed: Self.ruleKeys) {
+                for field in fields.entries {
+                    lists[field.name] = stringList(field.value, p.key(field.name), example: "[\"*\"]")
+                }
+            } else {
+                continue
+            }
+            rules.append(EdgeConfiguration.AccessRule(
+                allow: entry.name == "allow", subjects: lists["subjects"], tenants: lists["tenants"], groups: lists["groups"],
+                scopes: lists["scopes"], servers: lists["servers"], tools: lists["tools"], prompts: lists["prompts"],
+                resources: lists["resources"], methods: lists["methods"]))
+        }
+        return rules
+    }
+}
+
+extension ConfigDecoder {
+    /// Rules about tools, prompts, resources or methods need a gateway route: a passthrough
+    /// route streams its backend's bytes without reading them.
+    func refuseGatewayRules(_ rules: [EdgeConfiguration.AccessRule], at node: YAMLNode, _ path: KeyPath) {
+        for (position, rule) in rules.enumerated() where rule.needsGateway {
+            issues.add("rules about tools, prompts, resources or methods need a gateway route (servers: [NAME], even with one server); a passthrough route streams its backend's bytes unread",
+                       at: node.mark, path.index(position))
+        }
+    }
+
+    /// Top-level rules apply to every route without rules of its own, passthrough ones too.
+    func checkRulesFitRoutes(topLevel: [EdgeConfiguration.AccessRule], rulesNode: YAMLNode?,
+                             routes: [EdgeConfiguration.Route]) {
+        guard let rulesNode, topLevel.contains(where: \.needsGateway) else { return }
+        let inheriting = routes.filter { route in
+            if case .passthrough = route.target { return route.rules == nil }
+            return false
+        }
+        guard let first = inheriting.first else { return }
+        issues.add("passthrough route \(first.path) uses these rules, and rules about tools, prompts, resources or methods need a gateway route; give it rules: of its own or make it a gateway route (servers: [NAME])",
+                   at: rulesNode.mark, .root.key("rules"))
+    }
+}

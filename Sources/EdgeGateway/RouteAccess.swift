@@ -1,0 +1,95 @@
+import EdgeHTTP
+import EdgePolicy
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Who may use one route: how its requests are authenticated (nil: not at all), its rules,
+/// and the servers behind it. Part of the configuration snapshot; asked once per request,
+/// before the request goes to a passthrough exchange or the gateway.
+final class RouteAccess {
+    let authenticator: Authenticator?
+    let rules: AccessRules
+    /// The route's servers (one for passthrough).
+    let servers: [String]
+    /// The API key header's lower-case name, if configured.
+    private let apiKeyHeader: [UInt8]?
+
+    init(authenticator: Authenticator?, rules: AccessRules, servers: [String]) {
+        self.authenticator = authenticator
+        self.rules = rules
+        self.servers = servers
+        self.apiKeyHeader = authenticator?.apiKeyHeader
+    }
+
+    /// Whether the route is open to anyone (no authentication, no rules): nothing to check.
+    var isOpen: Bool { authenticator == nil && rules.isEmpty }
+
+    /// What admission decided.
+    enum Admission {
+        /// Go on, as this identity (nil on a route without authentication).
+        case admitted(Identity?)
+        /// Answer with this instead.
+        case refused(LocalAnswer)
+    }
+
+    /// Authenticates the request and checks the identity may reach some server of the route.
+    /// The credential fields are taken out of `fields` (they are never forwarded).
+    func admit(_ fields: inout HTTPFields, cache: TokenCache) -> Admission {
+        var identity: Identity?
+        if let authenticator {
+            let authorization = fields.first(.authorization)
+            var apiKey: ArraySlice<UInt8>?
+            if let apiKeyHeader, let index = fields.firstIndex(name: apiKeyHeader) { apiKey = fields.value(at: index) }
+            switch authenticator.authenticate(authorization: authorization, apiKey: apiKey, now: time(nil), cache: cache) {
+            case .success(let who):
+                identity = who
+            case .failure(let failure):
+                return .refused(LocalAnswer.authFailure(failure, authenticator))
+            }
+            fields.remove(.authorization)
+            if let apiKeyHeader { fields.remove(name: apiKeyHeader) }
+        }
+        if !rules.isEmpty, !servers.contains(where: { rules.mayReach(identity, server: $0) }) {
+            return .refused(LocalAnswer.forbidden("no rule allows \(identity.map { "subject \"\($0.subject)\"" } ?? "an anonymous request") to use this route"))
+        }
+        return .admitted(identity)
+    }
+}
+
+/// A small complete answer mcp-edge gives itself (401, 403, metadata documents): status,
+/// extra header fields, content type and body. Written by either HTTP version's connection.
+struct LocalAnswer {
+    var status: Int
+    var headers: [(name: String, value: String)] = []
+    var contentType: StaticString = "application/json"
+    var body: [UInt8]
+
+    /// 401 or 403 with the `WWW-Authenticate` challenge (RFC 6750 §3) and an OAuth-style body.
+    static func authFailure(_ failure: AuthFailure, _ authenticator: Authenticator) -> LocalAnswer {
+        let error: String
+        switch failure {
+        case .missing: error = "invalid_request"
+        case .invalidToken: error = "invalid_token"
+        case .insufficientScope: error = "insufficient_scope"
+        }
+        let description = failure.description ?? "this endpoint needs Authorization: Bearer <token>"
+        return LocalAnswer(status: failure.status,
+                           headers: [("www-authenticate", ProtectedResourceMetadata.challenge(authenticator, failure: failure))],
+                           body: jsonError(error, description))
+    }
+
+    /// 403 for an identity no rule lets through.
+    static func forbidden(_ description: String) -> LocalAnswer {
+        LocalAnswer(status: 403, body: jsonError("access_denied", description))
+    }
+
+    private static func jsonError(_ error: String, _ description: String) -> [UInt8] {
+        var body = Array("{\"error\":\"\(error)\",\"error_description\":\"".utf8)
+        for scalar in description.unicodeScalars where scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" {
+            body.append(contentsOf: String(scalar).utf8)
+        }
+        body.append(contentsOf: "\"}\n".utf8)
+        return body
+    }
+}

@@ -1,0 +1,109 @@
+import EdgeConfig
+import EdgeCrypto
+import EdgePolicy
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Turns `auth:` and `rules:` into the runtime objects routes check requests with.
+struct AccessPlan {
+    /// One authenticator per distinct `auth:` block (routes that share the top level's share it).
+    private var authenticators: [EdgeConfiguration.Auth: Authenticator] = [:]
+    private(set) var metadata: [(path: String, document: [UInt8])] = []
+
+    /// The access of `route`, or nil when it is open (no auth, no rules).
+    mutating func access(for route: EdgeConfiguration.Route, in config: EdgeConfiguration) throws -> RouteAccess? {
+        let auth = config.auth(for: route)
+        let rules = config.rules(for: route)
+        if auth == nil && rules.isEmpty { return nil }
+        let authenticator = try auth.map { try self.authenticator($0) }
+        if let authenticator {
+            // RFC 9728: the route path appended to the well-known prefix, and the path the
+            // resource URI itself implies.
+            let document = ProtectedResourceMetadata.document(authenticator)
+            addMetadata(ProtectedResourceMetadata.wellKnownPrefix + route.path, document)
+            if let resource = authenticator.resource, let path = ProtectedResourceMetadata.metadataPath(for: resource) {
+                addMetadata(path, document)
+            }
+        }
+        return RouteAccess(authenticator: authenticator, rules: AccessRules(rules.map(Self.rule)), servers: route.serverNames)
+    }
+
+    /// The bare well-known path answers for the top level's auth, else the first route's.
+    mutating func finish(_ config: EdgeConfiguration) throws {
+        if let auth = config.auth {
+            addMetadata(ProtectedResourceMetadata.wellKnownPrefix, ProtectedResourceMetadata.document(try authenticator(auth)))
+        } else if let first = metadata.first {
+            addMetadata(ProtectedResourceMetadata.wellKnownPrefix, first.document)
+        }
+    }
+
+    private mutating func addMetadata(_ path: String, _ document: [UInt8]) {
+        if !metadata.contains(where: { $0.path == path }) { metadata.append((path, document)) }
+    }
+
+    private mutating func authenticator(_ auth: EdgeConfiguration.Auth) throws -> Authenticator {
+        if let existing = authenticators[auth] { return existing }
+        var verifier: JWTVerifier?
+        var keys = JSONWebKeySet(keys: [])
+        if let jwt = auth.jwt {
+            var settings = JWTSettings(issuer: jwt.issuer, audiences: jwt.audiences.isEmpty ? auth.resource.map { [$0] } ?? [] : jwt.audiences)
+            if !jwt.algorithms.isEmpty { settings.algorithms = Set(jwt.algorithms.compactMap(SignatureAlgorithm.init(rawValue:))) }
+            settings.leewaySeconds = jwt.leewaySeconds
+            settings.maxTokenBytes = jwt.maxTokenBytes
+            settings.claims.subject = jwt.subjectClaim
+            settings.claims.tenant = jwt.tenantClaim
+            settings.claims.groups = jwt.groupsClaim
+            settings.claims.scopes = jwt.scopesClaim
+            verifier = JWTVerifier(settings: settings)
+            if let file = jwt.jwksFile {
+                keys = try Self.loadKeySet(file)
+            } else if jwt.jwksURL != nil {
+                throw PlanError(description: "auth.jwt.jwks_url is not served by this version yet; download the key set and give jwks_file")
+            }
+        }
+        let table = APIKeyTable(auth.apiKeys.map { key in
+            (key.sha256, Identity(source: .apiKey, subject: key.subject, tenant: key.tenant, groups: key.groups, scopes: key.scopes))
+        })
+        let authenticator = Authenticator(resource: auth.resource, authorizationServers: auth.authorizationServers,
+                                          scopesSupported: auth.scopesSupported, requiredScopes: auth.requiredScopes,
+                                          apiKeys: table, apiKeyHeader: auth.apiKeyHeader, jwt: verifier, keys: keys)
+        authenticators[auth] = authenticator
+        return authenticator
+    }
+
+    private static func loadKeySet(_ path: String) throws -> JSONWebKeySet {
+        guard let bytes = readFile(path) else { throw PlanError(description: "cannot read the JWKS file \(path)") }
+        switch JSONWebKeySet.parse(bytes[...]) {
+        case .failure(let error):
+            throw PlanError(description: "JWKS file \(path): \(error.description)")
+        case .success(let set):
+            if set.keys.isEmpty {
+                let why = set.skipped.isEmpty ? "it lists no keys" : set.skipped.joined(separator: "; ")
+                throw PlanError(description: "JWKS file \(path) has no key mcp-edge can verify with: \(why)")
+            }
+            return set
+        }
+    }
+
+    private static func readFile(_ path: String) -> [UInt8]? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
+        while bytes.count <= 1 << 20 {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            if count == 0 { return bytes }
+            if count < 0 { if errno == EINTR { continue }; return nil }
+            bytes.append(contentsOf: chunk[..<count])
+        }
+        return bytes
+    }
+
+    private static func rule(_ rule: EdgeConfiguration.AccessRule) -> AccessRule {
+        AccessRule(effect: rule.allow ? .allow : .deny, subjects: rule.subjects, tenants: rule.tenants, groups: rule.groups,
+                   scopes: rule.scopes, servers: rule.servers, tools: rule.tools, prompts: rule.prompts,
+                   resources: rule.resources, methods: rule.methods)
+    }
+}
