@@ -41,6 +41,7 @@ extension GatewayRequest {
         } else {
             wanted = route.backends.indices.map { ($0, nil) }
         }
+        wanted.removeAll { !mayReach($0.server) }
         collect(kind, wanted) { [weak self] fanOut in
             guard let self else { return }
             // Members after the merged array, in this order.
@@ -81,8 +82,9 @@ extension GatewayRequest {
             out.append(contentsOf: #","result":{"#.utf8)
             JSONString.write(kind.key.utf8, into: &out)
             out.append(UInt8(ascii: ":"))
-            guard self.catalog.mergeRaw(kind, pages: fanOut.pages, into: &out) else {
-                var result = self.catalog.merge(kind, pages: fanOut.parsedPages)
+            let filter = self.listFilter
+            guard self.catalog.mergeRaw(kind, pages: fanOut.pages, into: &out, filter: filter) else {
+                var result = self.catalog.merge(kind, pages: fanOut.parsedPages, filter: filter)
                 for (key, value) in extra { result[key] = value }
                 return self.respondResult(result)
             }

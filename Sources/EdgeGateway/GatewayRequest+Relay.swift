@@ -24,6 +24,9 @@ extension GatewayRequest {
         }
         switch resolution {
         case .backend(let server, let name):
+            guard permits(server, tool ? .tool(name) : .prompt(name), method: tool ? "tools/call" : "prompts/get") else {
+                return respondForbidden("\(what) \"\(String(decoding: shown, as: UTF8.self))\"")
+            }
             relay(to: server, rename: (range, name))
         case .unknownServer(let prefix):
             respondError(code: -32602, message: "Unknown \(what) \"\(String(decoding: shown, as: UTF8.self))\": this route has no server \"\(String(decoding: prefix, as: UTF8.self))\"")
@@ -37,13 +40,20 @@ extension GatewayRequest {
               let uri = JSONString.decode(body[range]) else {
             return respondError(code: -32602, message: "Invalid params: params.uri must be a string")
         }
-        if let server = catalog.resolveResource(uri) { return relay(to: server, rename: nil) }
+        let method = fields.method.map { String(decoding: body[$0].dropFirst().dropLast(), as: UTF8.self) } ?? "resources/read"
+        let relayIfPermitted = { [unowned self] (server: Int) in
+            guard self.permits(server, .resource(uri), method: method) else {
+                return self.respondForbidden("resource \"\(String(decoding: uri, as: UTF8.self))\"")
+            }
+            self.relay(to: server, rename: nil)
+        }
+        if let server = catalog.resolveResource(uri) { return relayIfPermitted(server) }
         // Not seen in a list on this worker yet: list once, then decide.
         let generation = self.generation
         refreshResources { [weak self] in
             guard let self else { return }
             guard generation == self.generation else { return }
-            if let server = self.catalog.resolveResource(uri) { return self.relay(to: server, rename: nil) }
+            if let server = self.catalog.resolveResource(uri) { return relayIfPermitted(server) }
             let code = self.era.isModern ? -32602 : -32002
             self.respondError(code: code, message: "Resource not found: no server of this route lists \(String(decoding: uri, as: UTF8.self))")
         }
@@ -59,6 +69,9 @@ extension GatewayRequest {
             guard case .backend(let server, let original) = catalog.resolvePrompt(name) else {
                 return respondError(code: -32602, message: "Unknown prompt \"\(String(decoding: name, as: UTF8.self))\"")
             }
+            guard permits(server, .prompt(original), method: "completion/complete") else {
+                return respondForbidden("prompt \"\(String(decoding: name, as: UTF8.self))\"")
+            }
             ref["name"] = .string(original)
             var params = params
             params["ref"] = .object(ref)
@@ -72,6 +85,9 @@ extension GatewayRequest {
             return relay(to: server, rename: nil)
         }
         if case .string(let uri)? = ref["uri"], let server = catalog.resolveResource(uri) {
+            guard permits(server, .resource(uri), method: "completion/complete") else {
+                return respondForbidden("resource \"\(String(decoding: uri, as: UTF8.self))\"")
+            }
             return relay(to: server, rename: nil)
         }
         respondError(code: -32602, message: "Invalid params: params.ref names nothing this route serves")

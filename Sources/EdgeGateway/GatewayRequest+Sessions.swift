@@ -69,7 +69,7 @@ extension GatewayRequest {
         let version = requested.flatMap { MCPVersion.isLegacy($0) ? $0 : nil } ?? Array(MCPVersion.latestLegacy.utf8)
         var state = ClientSessionState(
             issuedAt: context.now, expiresAt: context.now &+ UInt32(truncatingIfNeeded: context.settings.gatewaySessionLifetime),
-            nonce: SecureRandom.bytes(8), protocolVersion: version, principal: [],
+            nonce: SecureRandom.bytes(8), protocolVersion: version, principal: identity?.binding ?? [],
             clientCapabilities: Self.bounded(capabilities, 4096), clientInfo: Self.bounded(clientInfo, 1024),
             logLevel: [], backendSessions: [])
         let backends = route.backends

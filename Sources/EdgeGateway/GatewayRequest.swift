@@ -216,7 +216,9 @@ final class GatewayRequest {
             return false
         }
         switch context.sealer.open(token[...], now: context.now, context: route.pathBytes[...]) {
-        case .valid(let state) where !context.isRevoked(state.nonce):
+        case .valid(let state) where !context.isRevoked(state.nonce) && state.principal.elementsEqual(identity?.binding ?? []):
+            // A session is bound to the identity that created it: another identity (or none)
+            // presenting its id is told, like a forger, that it does not exist.
             session = state
             return true
         default:

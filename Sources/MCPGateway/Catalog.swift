@@ -132,9 +132,14 @@ public final class Catalog {
         }
     }
 
+    /// Whether one entry may be shown to the client: (server index, its kind, the entry's
+    /// name, URI or URI template as the backend wrote it). The access rules of the caller.
+    public typealias EntryFilter = (_ server: Int, _ kind: ListKind, _ name: [UInt8]) -> Bool
+
     /// Merges backend pages (in route order) into one result object: entries renamed for the
-    /// client, hidden ones left out. `nextCursor` and `_meta` are the caller's to add.
-    public func merge(_ kind: ListKind, pages: [Page]) -> JSONObject {
+    /// client, hidden ones (by the route's view or by `filter`) left out. `nextCursor` and
+    /// `_meta` are the caller's to add.
+    public func merge(_ kind: ListKind, pages: [Page], filter: EntryFilter? = nil) -> JSONObject {
         listed.insert(kind)
         var entries: [JSONValue] = []
         for page in pages.sorted(by: { $0.server < $1.server }) {
@@ -148,10 +153,12 @@ public final class Catalog {
                     if kind == .tools {
                         guard view.isVisible(exposed) else { continue }
                         if !plain { remember(&toolNames, exposed, page.server, name) }
+                        if let filter, !filter(page.server, kind, name) { continue }
                         entry["name"] = .string(view.shown(exposed))
                         if let text = view.descriptions[exposed] { entry["description"] = .string(text) }
                     } else {
                         if !plain { remember(&promptNames, exposed, page.server, name) }
+                        if let filter, !filter(page.server, kind, name) { continue }
                         entry["name"] = .string(exposed)
                     }
                 case .resources:
@@ -159,6 +166,7 @@ public final class Catalog {
                        resourceURIs[uri] == nil || resourceURIs[uri]! > page.server {
                         resourceURIs[uri] = page.server
                     }
+                    if let filter, !filter(page.server, kind, entry["uri"]?.stringBytes ?? []) { continue }
                 case .resourceTemplates:
                     if case .string(let template)? = entry["uriTemplate"] {
                         let prefix = Array(template.prefix { $0 != UInt8(ascii: "{") })
@@ -167,6 +175,7 @@ public final class Catalog {
                             templates.append((prefix, page.server))
                         }
                     }
+                    if let filter, !filter(page.server, kind, entry["uriTemplate"]?.stringBytes ?? []) { continue }
                 }
                 entries.append(.object(entry))
             }
@@ -195,7 +204,7 @@ public final class Catalog {
     /// `description`) spliced; the maps are filled as `merge` fills them. Returns false, with
     /// `out` as it was, when a page holds what only `merge` handles (an entry with a duplicated
     /// `name` or `description`, or bytes `JSONSpans` cannot walk): merge parsed pages then.
-    public func mergeRaw(_ kind: ListKind, pages: [RawPage], into out: inout [UInt8]) -> Bool {
+    public func mergeRaw(_ kind: ListKind, pages: [RawPage], into out: inout [UInt8], filter: EntryFilter? = nil) -> Bool {
         let start = out.count
         out.append(UInt8(ascii: "["))
         var first = true
@@ -228,6 +237,7 @@ public final class Catalog {
                     if kind == .tools {
                         guard view.isVisible(exposed) else { return }
                         if !plain { remember(&toolNames, exposed, page.server, decoded) }
+                        if let filter, !filter(page.server, kind, decoded) { return }
                         JSONString.write(view.shown(exposed), into: &token)
                         edits.add(name, token[...])
                         if let text = view.descriptions[exposed] {
@@ -244,6 +254,7 @@ public final class Catalog {
                         }
                     } else {
                         if !plain { remember(&promptNames, exposed, page.server, decoded) }
+                        if let filter, !filter(page.server, kind, decoded) { return }
                         JSONString.write(exposed, into: &token)
                         edits.add(name, token[...])
                     }
@@ -251,21 +262,24 @@ public final class Catalog {
                 }
             case .resources:
                 walked = entries("resources", "uri", nil) { entry, range, _ in
-                    if let range, bytes[range.lowerBound] == UInt8(ascii: "\""), let uri = JSONString.decode(bytes[range]),
-                       resourceURIs.count < Self.maxEntries, resourceURIs[uri] == nil || resourceURIs[uri]! > page.server {
+                    let uri = range.flatMap { bytes[$0.lowerBound] == UInt8(ascii: "\"") ? JSONString.decode(bytes[$0]) : nil }
+                    if let uri, resourceURIs.count < Self.maxEntries, resourceURIs[uri] == nil || resourceURIs[uri]! > page.server {
                         resourceURIs[uri] = page.server
                     }
+                    if let filter, !filter(page.server, kind, uri ?? []) { return }
                     copy(entry, SpliceEdits())
                 }
             case .resourceTemplates:
                 walked = entries("resourceTemplates", "uriTemplate", nil) { entry, range, _ in
-                    if let range, bytes[range.lowerBound] == UInt8(ascii: "\""), let template = JSONString.decode(bytes[range]) {
+                    let template = range.flatMap { bytes[$0.lowerBound] == UInt8(ascii: "\"") ? JSONString.decode(bytes[$0]) : nil }
+                    if let template {
                         let prefix = Array(template.prefix { $0 != UInt8(ascii: "{") })
                         if !templates.contains(where: { $0.prefix == prefix && $0.server == page.server }),
                            templates.count < Self.maxEntries, !prefix.isEmpty {
                             templates.append((prefix, page.server))
                         }
                     }
+                    if let filter, !filter(page.server, kind, template ?? []) { return }
                     copy(entry, SpliceEdits())
                 }
             }
