@@ -9,7 +9,7 @@ let optimised: [SwiftSetting] = [
 ]
 
 /// One libFuzzer executable per name, in Fuzz/<name>/ (see the Makefile's fuzz target).
-let fuzzers = ["HTTP1Request", "HTTP1Response", "Chunked", "JSONRPC", "YAMLConfig", "HTTP2Server", "SessionOpen", "SSE"]
+let fuzzers = ["HTTP1Request", "HTTP1Response", "Chunked", "JSONRPC", "YAMLConfig", "HTTP2Server", "SessionOpen", "SSE", "JWT"]
 
 let package = Package(
     name: "mcp-edge",
@@ -74,7 +74,7 @@ let package = Package(
         // Fuzz targets (make fuzz): the harnesses live in one library so that the corpus replay
         // tests run the same code; each executable hands its target to libFuzzer's driver (with
         // -DEDGE_FUZZING) or, in an ordinary build, replays the files named on its command line.
-        .target(name: "EdgeFuzzing", dependencies: ["EdgeHTTP", "EdgeIO", "MCPWire", "MCPGateway", "EdgeConfig", "CFuzzDriver"],
+        .target(name: "EdgeFuzzing", dependencies: ["EdgeHTTP", "EdgeIO", "MCPWire", "MCPGateway", "EdgePolicy", "EdgeConfig", "CFuzzDriver"],
                 swiftSettings: [.swiftLanguageMode(.v5)]),
         .target(name: "CFuzzDriver", path: "Fuzz/CFuzzDriver"),
     ] + fuzzers.map { name in

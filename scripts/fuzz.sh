@@ -14,7 +14,7 @@ cd "$ROOT"
 SWIFT=${SWIFT:-swift}
 FUZZ_SECONDS=${FUZZ_SECONDS:-180}
 FUZZ_CONFIG=${FUZZ_CONFIG:-release}
-FUZZ_TARGETS=${FUZZ_TARGETS:-"http1-request http1-response chunked jsonrpc yaml-config http2-server session-open sse"}
+FUZZ_TARGETS=${FUZZ_TARGETS:-"http1-request http1-response chunked jsonrpc yaml-config http2-server session-open sse jwt"}
 FUZZ_ARGS=${FUZZ_ARGS:-}
 SCRATCH=.build-fuzz
 
@@ -28,6 +28,7 @@ product() {
         http2-server) echo FuzzHTTP2Server ;;
         session-open) echo FuzzSessionOpen ;;
         sse) echo FuzzSSE ;;
+        jwt) echo FuzzJWT ;;
         *) echo "unknown fuzz target $1" >&2; exit 2 ;;
     esac
 }

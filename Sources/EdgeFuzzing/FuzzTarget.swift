@@ -10,6 +10,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
     case http2Server = "http2-server"
     case sessionOpen = "session-open"
     case sse = "sse"
+    case jwt = "jwt"
 
     /// Runs one input. Returns normally for every input a parser handles correctly (rejected
     /// input included); traps on a crash or a broken invariant.
@@ -23,6 +24,7 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
         case .http2Server: HTTP2ServerFuzz.run(data)
         case .sessionOpen: SessionOpenFuzz.run(data)
         case .sse: SSEFuzz.run(data)
+        case .jwt: JWTFuzz.run(data)
         }
     }
 

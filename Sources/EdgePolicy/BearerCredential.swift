@@ -18,13 +18,13 @@ public enum BearerCredential {
         var sawPadding = false
         for byte in token {
             if byte == 0x3D { sawPadding = true; continue } // '=' only at the end
-            guard !sawPadding, isToken68(byte) else { return nil }
+            guard !sawPadding, isToken68Character(byte) else { return nil }
         }
         return token
     }
 
     @inline(__always)
-    static func isToken68(_ byte: UInt8) -> Bool {
+    public static func isToken68Character(_ byte: UInt8) -> Bool {
         switch byte {
         case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E, 0x2B, 0x2F: return true
         default: return false

@@ -19,6 +19,20 @@ final class CorpusReplayTests: XCTestCase {
     func testHTTP2ServerCorpus() throws { try replay(.http2Server) }
     func testSessionOpenCorpus() throws { try replay(.sessionOpen) }
     func testSSECorpus() throws { try replay(.sse) }
+    func testJWTCorpus() throws { try replay(.jwt) }
+
+    func testTheJWTHarnessAcceptsItsGoodTokensAndNothingElse() {
+        for token in JWTFuzz.good {
+            guard case .success = JWTFuzz.verifier.verify(token[...], keys: JWTFuzz.keys, now: JWTFuzz.now) else {
+                return XCTFail("a good token of the harness does not verify")
+            }
+        }
+        var changed = JWTFuzz.good[2]
+        changed[changed.count - 3] ^= 0x01
+        guard case .failure = JWTFuzz.verifier.verify(changed[...], keys: JWTFuzz.keys, now: JWTFuzz.now) else {
+            return XCTFail("a changed token verified")
+        }
+    }
 
     func testEveryCorpusDirectoryBelongsToATarget() throws {
         let names = try FileManager.default.contentsOfDirectory(atPath: Self.corpus.path)

@@ -200,3 +200,19 @@ def test_check_refuses_an_unusable_jwks(edge_bin, tmp_path):
     assert out.returncode != 0
     assert "no key mcp-edge can verify with" in out.stdout + out.stderr
     assert "symmetric" in out.stdout + out.stderr
+
+
+def test_the_auth_example_passes_check(edge_bin, tls_files, tmp_path):
+    """deploy/examples/auth.yaml (with its jwks.json), laid out as in the repository."""
+    from helpers.edge import REPO_ROOT
+    import shutil
+    examples = tmp_path / "deploy" / "examples"
+    examples.mkdir(parents=True)
+    for name in ("auth.yaml", "jwks.json"):
+        shutil.copy(REPO_ROOT / "deploy" / "examples" / name, examples / name)
+    (tmp_path / "run").mkdir()
+    shutil.copy(tls_files["cert"], tmp_path / "run" / "cert.pem")
+    shutil.copy(tls_files["key"], tmp_path / "run" / "key.pem")
+    out = subprocess.run([str(edge_bin), "check", "--config", str(examples / "auth.yaml")],
+                         capture_output=True, text=True, timeout=30)
+    assert out.returncode == 0, out.stdout + out.stderr
