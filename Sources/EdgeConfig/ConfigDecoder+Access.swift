@@ -136,6 +136,21 @@ extension ConfigDecoder {
                                      scopesClaim: claims.scopes)
     }
 
+    /// `origins: [https://app.example.com, …]` (scheme, host and port when not the default) or `["*"]`.
+    func decodeOrigins(_ node: YAMLNode, _ path: KeyPath) -> [String]? {
+        guard let list = stringList(node, path, example: "[https://app.example.com]") else { return nil }
+        for origin in list where origin != "*" {
+            let parts = origin.split(separator: "/", omittingEmptySubsequences: false)
+            guard (origin.hasPrefix("https://") || origin.hasPrefix("http://")), parts.count == 3, !parts[2].isEmpty,
+                  origin.allSatisfy({ $0.isASCII && !$0.isWhitespace }) else {
+                issues.add("\"\(origin)\" is not an origin: write scheme://host[:port] without a path, e.g. https://app.example.com (or \"*\" for any)",
+                           at: node.mark, path)
+                continue
+            }
+        }
+        return list
+    }
+
     func decodeRules(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.AccessRule] {
         guard let items = sequence(node, path, example: "[{allow: {groups: [dev], servers: [alpha]}}]") else { return [] }
         var rules: [EdgeConfiguration.AccessRule] = []

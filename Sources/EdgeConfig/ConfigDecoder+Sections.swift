@@ -7,7 +7,7 @@ import Darwin
 /// The top of the schema: workers, listeners, admin, servers, routes.
 extension ConfigDecoder {
     static let rootKeys = ["workers", "listeners", "admin", "servers", "routes", "limits", "timeouts", "http2",
-                           "session_secret", "previous_session_secrets", "auth", "rules"]
+                           "session_secret", "previous_session_secrets", "auth", "rules", "origins"]
     static let maximumWorkers = 256
 
     func decodeRoot(_ node: YAMLNode?) -> EdgeConfiguration? {
@@ -32,6 +32,7 @@ extension ConfigDecoder {
         let http2 = root["http2"].flatMap { decodeHTTP2($0, .root.key("http2")) } ?? EdgeConfiguration.HTTP2Settings()
         let auth = root["auth"].flatMap { decodeAuth($0, .root.key("auth")) }
         let rules = root["rules"].map { decodeRules($0, .root.key("rules")) } ?? []
+        let origins = root["origins"].flatMap { decodeOrigins($0, .root.key("origins")) }
         checkRulesFitRoutes(topLevel: rules, rulesNode: root["rules"], routes: routes)
 
         if let admin, let clash = listeners.first(where: { $0.value.address == admin.value.address }) {
@@ -42,7 +43,7 @@ extension ConfigDecoder {
         return EdgeConfiguration(workers: workers, listeners: listeners.map(\.value), admin: admin?.value,
                                  servers: servers.servers, routes: routes,
                                  limits: limits, timeouts: timeouts, http2: http2, sessionSecrets: sessionSecrets,
-                                 auth: auth, rules: rules)
+                                 auth: auth, rules: rules, origins: origins)
     }
 
     /// The number of online CPU cores (what `workers: auto` means), capped at the maximum.

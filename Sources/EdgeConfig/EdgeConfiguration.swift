@@ -24,11 +24,13 @@ public struct EdgeConfiguration: Sendable, Hashable {
     public let auth: Auth?
     /// Access rules of routes without `rules:` of their own (empty: everything allowed).
     public let rules: [AccessRule]
+    /// Browser origins allowed on MCP endpoints (`*`: any); nil: loopback origins only.
+    public let origins: [String]?
 
     public init(workers: Int, listeners: [Listener], admin: Admin?, servers: [Server],
                 routes: [Route], limits: Limits = Limits(), timeouts: Timeouts = Timeouts(),
                 http2: HTTP2Settings = HTTP2Settings(), sessionSecrets: [String] = [], auth: Auth? = nil,
-                rules: [AccessRule] = []) {
+                rules: [AccessRule] = [], origins: [String]? = nil) {
         self.workers = workers
         self.listeners = listeners
         self.admin = admin
@@ -43,6 +45,7 @@ public struct EdgeConfiguration: Sendable, Hashable {
         self.sessionSecrets = sessionSecrets
         self.auth = auth
         self.rules = rules
+        self.origins = origins
     }
 
     /// The authentication that applies to `route`: its own, else the top level's.

@@ -155,6 +155,10 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
             return
         }
         let route = entry.route
+        if let origin = head.fields.first(.origin), !worker.routes.origins.allows(origin) {
+            respondLocally(LocalAnswer.forbiddenOrigin)
+            return
+        }
         var identity: Identity?
         if let access = entry.access {
             switch access.admit(&head.fields, cache: worker.tokens) {

@@ -140,6 +140,11 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
             return
         }
         let route = entry.route
+        if let origin = head.fields.first(.origin), !worker.routes.origins.allows(origin) {
+            let answer = LocalAnswer.forbiddenOrigin
+            session.submitResponse(stream: id, status: answer.status, contentType: answer.contentType, body: answer.body)
+            return
+        }
         var identity: Identity?
         if let access = entry.access {
             switch access.admit(&head.fields, cache: worker.tokens) {

@@ -79,6 +79,10 @@ struct LocalAnswer {
                            body: jsonError(error, description))
     }
 
+    /// 403 for a browser origin the configuration does not allow (DNS rebinding).
+    static let forbiddenOrigin = LocalAnswer(status: 403, body: jsonError(
+        "forbidden_origin", "this Origin may not call MCP endpoints here; list it under origins: in the configuration"))
+
     /// 403 for an identity no rule lets through.
     static func forbidden(_ description: String) -> LocalAnswer {
         LocalAnswer(status: 403, body: jsonError("access_denied", description))

@@ -21,6 +21,8 @@ public struct RouteTable {
     private let entries: [Entry]
     /// `/.well-known/oauth-protected-resource[/route]` → the JSON document.
     private let metadata: [(path: [UInt8], document: [UInt8])]
+    /// Browser origins allowed on every route.
+    let origins: OriginPolicy
 
     /// The gateway routes, by their index (workers keep a catalog per gateway route).
     var gatewayRoutes: [GatewayRoute] {
@@ -31,10 +33,12 @@ public struct RouteTable {
     public init(_ routes: [(path: String, route: Route)]) {
         entries = routes.map { Entry(path: Array($0.path.utf8), route: $0.route, access: nil) }
         metadata = []
+        origins = OriginPolicy(origins: nil)
     }
 
-    init(entries: [Entry], metadata: [(path: String, document: [UInt8])]) {
+    init(entries: [Entry], metadata: [(path: String, document: [UInt8])], origins: OriginPolicy) {
         self.entries = entries
+        self.origins = origins
         self.metadata = metadata.map { (Array($0.path.utf8), $0.document) }
     }
 

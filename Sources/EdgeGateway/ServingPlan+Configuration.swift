@@ -1,3 +1,4 @@
+import EdgePolicy
 import EdgeCrypto
 import EdgeConfig
 import EdgeIO
@@ -124,7 +125,8 @@ extension ServingPlan {
         settings.gatewayBackendCount = gatewayBackends.count
         try access.finish(config)
         self.init(workers: config.workers, listeners: listeners,
-                  routes: RouteTable(entries: routes, metadata: access.metadata), serverCount: targets.count,
+                  routes: RouteTable(entries: routes, metadata: access.metadata, origins: OriginPolicy(origins: config.origins)),
+                  serverCount: targets.count,
                   settings: settings,
                   drainTimeout: Self.milliseconds(config.timeouts.drain))
     }

@@ -73,3 +73,28 @@ final class AccessRulesTests: XCTestCase {
         XCTAssertTrue(AccessRule(effect: .deny, methods: ["resources/read"]).needsGateway)
     }
 }
+
+/// The `Origin` allow-list: loopback by default, exact origins, `*`.
+final class OriginPolicyTests: XCTestCase {
+    func allows(_ policy: OriginPolicy, _ origin: String) -> Bool { policy.allows(Array(origin.utf8)[...]) }
+
+    func testDefaultIsLoopbackOnly() {
+        let policy = OriginPolicy(origins: nil)
+        for origin in ["http://localhost", "http://localhost:6274", "https://127.0.0.1:8443", "http://[::1]:3000", "HTTP://LOCALHOST"] {
+            XCTAssertTrue(allows(policy, origin), origin)
+        }
+        for origin in ["https://evil.example", "http://localhost.evil.example", "http://127.0.0.1.nip.io", "null",
+                       "http://localhost:", "http://localhost:80x", "file://", "http://[::1]x"] {
+            XCTAssertFalse(allows(policy, origin), origin)
+        }
+    }
+
+    func testConfiguredOriginsReplaceTheDefault() {
+        let policy = OriginPolicy(origins: ["https://app.example.com"])
+        XCTAssertTrue(allows(policy, "https://app.example.com"))
+        XCTAssertTrue(allows(policy, "https://APP.example.com"))
+        XCTAssertFalse(allows(policy, "https://app.example.com:444"))
+        XCTAssertFalse(allows(policy, "http://localhost"))
+        XCTAssertTrue(allows(OriginPolicy(origins: ["*"]), "https://anything.example"))
+    }
+}

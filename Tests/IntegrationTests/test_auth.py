@@ -216,3 +216,28 @@ def test_the_auth_example_passes_check(edge_bin, tls_files, tmp_path):
     out = subprocess.run([str(edge_bin), "check", "--config", str(examples / "auth.yaml")],
                          capture_output=True, text=True, timeout=30)
     assert out.returncode == 0, out.stdout + out.stderr
+
+
+def test_a_hostile_origin_is_refused(backends, gateway_factory, raw_backend, edge_bin, tmp_path):
+    gw = gateway_factory({"alpha": backends.fast("alpha")})
+    url = gw.url("/mcp", tls=False)
+    r = post(url, headers={"Origin": "https://evil.example"})
+    assert r.status_code == 403
+    assert r.json()["error"] == "forbidden_origin"
+    assert post(url, headers={"Origin": "http://localhost:6274"}).status_code == 200, "loopback origins by default"
+    assert post(url).status_code == 200, "no Origin: not a browser"
+    # Configured origins replace the default, on passthrough routes too.
+    port = free_port()
+    text = (f"workers: 1\nlisteners: [{{name: plain, address: \"127.0.0.1:{port}\"}}]\n"
+            f"servers:\n  raw: {{url: \"{raw_backend.url()}\"}}\nroutes:\n  - {{path: /mcp, passthrough: raw}}\n"
+            "origins: [https://app.example.com]\n")
+    edge = launch_edge(edge_bin, tmp_path / "edge", text, plain_port=port)
+    try:
+        purl = f"http://127.0.0.1:{port}/mcp"
+        assert post(purl, headers={"Origin": "https://app.example.com"}).status_code == 200
+        assert post(purl, headers={"Origin": "http://localhost:6274"}).status_code == 403
+        assert post(purl, headers={"Origin": "https://evil.example"}).status_code == 403
+        _, requests, _ = raw_backend.snapshot()
+        assert len(requests) == 1, "refused requests never reach the backend"
+    finally:
+        assert edge.stop() == []
