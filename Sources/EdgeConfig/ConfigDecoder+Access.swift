@@ -204,3 +204,67 @@ extension ConfigDecoder {
                    at: rulesNode.mark, .root.key("rules"))
     }
 }
+
+extension ConfigDecoder {
+    /// `credentials: {bearer: SECRET, headers: {Name: SECRET}}`, a SECRET being text, `{env: NAME}`
+    /// or `{file: PATH}`. Error messages never repeat a secret's value.
+    func decodeCredentials(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.CredentialField] {
+        guard let reader = mapping(node, path, allowed: ["bearer", "headers"]) else { return [] }
+        var fields: [EdgeConfiguration.CredentialField] = []
+        if let bearer = reader["bearer"], let secret = secretSource(bearer, path.key("bearer")) {
+            fields.append(EdgeConfiguration.CredentialField(name: "authorization", prefix: "Bearer ", secret: secret))
+        }
+        if let headers = reader["headers"] {
+            guard case .mapping(let pairs) = headers else {
+                issues.add("expected a mapping like {X-Api-Key: {env: BACKEND_KEY}}; found \(headers.kindDescription)",
+                           at: headers.mark, path.key("headers"))
+                return fields
+            }
+            for (key, value) in pairs {
+                guard case .scalar(let scalar) = key else { continue }
+                let name = scalar.string.lowercased()
+                let fieldPath = path.key("headers").key(scalar.string)
+                guard !name.isEmpty, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }) else {
+                    issues.add("\"\(scalar.string)\" is not a header name (letters, digits, - and _)", at: key.mark, fieldPath)
+                    continue
+                }
+                let reserved = ["host", "content-length", "transfer-encoding", "connection", "mcp-session-id",
+                                "mcp-protocol-version", "mcp-method", "mcp-name", "content-type", "accept"]
+                if reserved.contains(name) {
+                    issues.add("\(scalar.string) is written by mcp-edge itself and cannot be a credential", at: key.mark, fieldPath)
+                    continue
+                }
+                if fields.contains(where: { $0.name == name }) {
+                    issues.add("\(scalar.string) is given twice (bearer: sets authorization)", at: key.mark, fieldPath)
+                    continue
+                }
+                if let secret = secretSource(value, fieldPath) {
+                    fields.append(EdgeConfiguration.CredentialField(name: name, secret: secret))
+                }
+            }
+        }
+        return fields
+    }
+
+    /// Text, `{env: NAME}` or `{file: PATH}` (relative to the config file).
+    func secretSource(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.SecretSource? {
+        if case .mapping(_) = node {
+            guard let reader = mapping(node, path, allowed: ["env", "file"]), reader.entries.count == 1,
+                  let entry = reader.entries.first else {
+                issues.add("give one of {env: NAME} or {file: PATH}", at: node.mark, path)
+                return nil
+            }
+            if entry.name == "env" {
+                guard let name = string(entry.value, path.key("env"), example: "BACKEND_TOKEN") else { return nil }
+                return .environment(name)
+            }
+            guard let file = readableFile(entry.value, path.key("file"), what: "secret") else { return nil }
+            return .file(file)
+        }
+        guard case .scalar(let scalar) = node, !node.isNull, !scalar.string.isEmpty else {
+            issues.add("expected a secret: text, {env: NAME} or {file: PATH}", at: node.mark, path)
+            return nil
+        }
+        return .literal(scalar.string)
+    }
+}

@@ -47,7 +47,7 @@ extension ConfigDecoder {
         return name.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }
     }
 
-    static let serverKeys = ["url", "command", "env", "cwd", "per_session", "tls"]
+    static let serverKeys = ["url", "command", "env", "cwd", "per_session", "tls", "credentials"]
 
     private func decodeServer(_ name: String, _ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Server? {
         guard let reader = mapping(node, path, allowed: Self.serverKeys) else { return nil }
@@ -67,10 +67,14 @@ extension ConfigDecoder {
         let cwd = reader["cwd"].flatMap { directory($0, path.key("cwd")) }
         let perSession = reader["per_session"].flatMap { boolean($0, path.key("per_session")) } ?? false
         let tls = reader["tls"].flatMap { decodeUpstreamTLS($0, path.key("tls")) } ?? EdgeConfiguration.UpstreamTLS()
+        if isStdio, let node = reader["credentials"] {
+            issues.add("credentials apply to HTTP servers (url:); give a stdio server its secrets with env:", at: node.mark, path.key("credentials"))
+        }
+        let credentials = reader["credentials"].map { decodeCredentials($0, path.key("credentials")) } ?? []
         return EdgeConfiguration.Server(
             name: name, backend: backend,
             process: EdgeConfiguration.ProcessOptions(environment: environment, workingDirectory: cwd, perSession: perSession),
-            tls: tls)
+            tls: tls, credentials: credentials)
     }
 
     private func decodeBackend(_ reader: MappingReader, _ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Backend? {

@@ -7,13 +7,17 @@ extension EdgeConfiguration {
         public let process: ProcessOptions
         /// TLS to an `https://` backend (ignored for `http://` and stdio backends).
         public let tls: UpstreamTLS
+        /// Header fields mcp-edge adds to every request to this backend (its own credentials;
+        /// the client's never reach it).
+        public let credentials: [CredentialField]
 
         public init(name: String, backend: Backend, process: ProcessOptions = ProcessOptions(),
-                    tls: UpstreamTLS = UpstreamTLS()) {
+                    tls: UpstreamTLS = UpstreamTLS(), credentials: [CredentialField] = []) {
             self.name = name
             self.backend = backend
             self.process = process
             self.tls = tls
+            self.credentials = credentials
         }
     }
 
@@ -64,6 +68,31 @@ extension EdgeConfiguration {
             self.caFile = caFile
             self.verify = verify
             self.serverName = serverName
+        }
+    }
+}
+
+extension EdgeConfiguration {
+    /// Where a secret comes from: written in the file, an environment variable, or a file
+    /// (read when the configuration is served; trailing newlines dropped).
+    public enum SecretSource: Sendable, Hashable {
+        case literal(String)
+        case environment(String)
+        case file(String)
+    }
+
+    /// One header field of a backend's credentials: `Authorization: Bearer …` or any other.
+    public struct CredentialField: Sendable, Hashable {
+        /// Lower-case field name.
+        public let name: String
+        /// Prepended to the secret (`Bearer `).
+        public let prefix: String
+        public let secret: SecretSource
+
+        public init(name: String, prefix: String = "", secret: SecretSource) {
+            self.name = name
+            self.prefix = prefix
+            self.secret = secret
         }
     }
 }

@@ -20,6 +20,7 @@ enum BackendRequestWriter {
         buffer.write(contentsOf: target.path)
         buffer.write(" HTTP/1.1\r\nhost: ")
         buffer.write(contentsOf: target.hostHeader)
+        writeCredentials(target, into: &buffer)
         buffer.write("\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: ")
         buffer.write(decimal: bodyLength)
         if let use {
@@ -64,12 +65,24 @@ enum BackendRequestWriter {
         buffer.write(contentsOf: target.path)
         buffer.write(" HTTP/1.1\r\nhost: ")
         buffer.write(contentsOf: target.hostHeader)
+        writeCredentials(target, into: &buffer)
         buffer.write(fields)
         buffer.write("\r\nmcp-session-id: ")
         buffer.write(contentsOf: use.sessionID ?? [])
         buffer.write("\r\nmcp-protocol-version: ")
         buffer.write(contentsOf: use.version)
         buffer.write("\r\n\r\n")
+    }
+
+    /// The backend's own credential fields, each as `\r\nname: value`.
+    @inline(__always)
+    private static func writeCredentials(_ target: UpstreamTarget, into buffer: inout ByteBuffer) {
+        for field in target.credentials {
+            buffer.write("\r\n")
+            buffer.write(contentsOf: field.name)
+            buffer.write(": ")
+            buffer.write(contentsOf: field.value)
+        }
     }
 
     /// A request of the gateway's own (`initialize`, `tools/list`, `server/discover`, …):

@@ -144,6 +144,8 @@ final class Exchange {
                clientAddress: [UInt8], tls: Bool) {
         self.target = target
         self.pool = pool
+        // The backend gets mcp-edge's credentials, never a client's field of the same name.
+        for field in target.credentials { head.fields.remove(name: field.name) }
         if let index = head.fields.firstIndex(of: .contentType) {
             isJSONRequest = head.fields.valueHasPrefix(at: index, "application/json")
         }

@@ -3,6 +3,9 @@ import EdgeCrypto
 import EdgeConfig
 import EdgeIO
 import EdgeTLS
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Why a valid configuration still cannot be served (a certificate that does not load, an
 /// upstream host that is not an IP address).
@@ -55,9 +58,12 @@ extension ServingPlan {
             }
             // Host names are resolved here, once, before any event loop runs (never on a loop).
             let address = try Self.resolve(host: url.host, port: url.port, what: "server \(server.name)")
+            let credentials = try server.credentials.map { field in
+                (Array(field.name.utf8), Array((field.prefix + (try Self.secret(field.secret, server: server.name, field: field.name))).utf8))
+            }
             targets[server.name] = UpstreamTarget(name: server.name, index: targets.count, address: address,
                                                   host: url.hostHeader, path: url.path, tls: context,
-                                                  serverName: server.tls.serverName ?? url.host)
+                                                  serverName: server.tls.serverName ?? url.host, credentials: credentials)
         }
         var routes: [RouteTable.Entry] = []
         var access = AccessPlan()
@@ -129,6 +135,31 @@ extension ServingPlan {
                   serverCount: targets.count,
                   settings: settings,
                   drainTimeout: Self.milliseconds(config.timeouts.drain))
+    }
+
+    /// A credential's value, read now. Errors name the source, never the value.
+    private static func secret(_ source: EdgeConfiguration.SecretSource, server: String, field: String) throws -> String {
+        let value: String
+        switch source {
+        case .literal(let text):
+            value = text
+        case .environment(let name):
+            guard let raw = getenv(name) else {
+                throw PlanError(description: "server \(server): credential \(field) comes from the environment variable \(name), which is not set")
+            }
+            value = String(cString: raw)
+        case .file(let path):
+            guard let bytes = AccessPlan.readFile(path) else {
+                throw PlanError(description: "server \(server): cannot read the credential file \(path) (\(field))")
+            }
+            var trimmed = bytes[...]
+            while let last = trimmed.last, last == 0x0A || last == 0x0D { trimmed = trimmed.dropLast() }
+            value = String(decoding: trimmed, as: UTF8.self)
+        }
+        guard !value.isEmpty, value.utf8.allSatisfy({ $0 == 0x09 || (0x20...0x7E).contains($0) || $0 >= 0x80 }) else {
+            throw PlanError(description: "server \(server): credential \(field) is empty or holds control characters (a header value cannot)")
+        }
+        return value
     }
 
     /// OpenSSL refused one of `pairs`: finds which by loading each alone and reports the

@@ -102,7 +102,7 @@ final class UpstreamConnection: IOHandler, Flushable {
                                  clientAddress: [UInt8], tls: Bool, into buffer: inout ByteBuffer) {
         HTTP1RequestSerializer.writeHead(head, bodyLength: bodyLength, forwardedFor: clientAddress,
                                          proto: tls ? "https" : "http", path: target.path, host: target.hostHeader,
-                                         into: &buffer)
+                                         extraFields: target.credentials, into: &buffer)
     }
 
     /// Queues request body bytes; returns how many bytes wait to be written.

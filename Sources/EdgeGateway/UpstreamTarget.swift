@@ -18,9 +18,14 @@ public final class UpstreamTarget {
     let tls: TLSClientContext?
     /// The name sent as SNI and checked against the backend's certificate.
     let serverName: String
+    /// mcp-edge's own credentials for this backend: header fields (lower-case names) added to
+    /// every request; a client's fields of the same names are dropped.
+    let credentials: [(name: [UInt8], value: [UInt8])]
 
     public init(name: String, index: Int, address: SocketAddress, host: String, path: String,
-                tls: TLSClientContext? = nil, serverName: String? = nil) {
+                tls: TLSClientContext? = nil, serverName: String? = nil,
+                credentials: [(name: [UInt8], value: [UInt8])] = []) {
+        self.credentials = credentials
         self.name = name
         self.index = index
         self.address = address

@@ -241,3 +241,45 @@ def test_a_hostile_origin_is_refused(backends, gateway_factory, raw_backend, edg
         assert len(requests) == 1, "refused requests never reach the backend"
     finally:
         assert edge.stop() == []
+
+
+def test_backends_get_their_own_credentials_never_the_clients(issuer, raw_backend, edge_bin, tmp_path):
+    """Static credentials from the environment and a file, on a passthrough route and on a
+    gateway route in front of the same recording backend; the client's token stays at the edge."""
+    import os
+    secret_file = tmp_path / "backend-key"
+    secret_file.write_text("file-secret-42\n")
+    port = free_port()
+    text = (f"workers: 1\nlisteners: [{{name: plain, address: \"127.0.0.1:{port}\"}}]\n"
+            f"servers:\n  raw:\n    url: \"{raw_backend.url()}\"\n"
+            f"    credentials: {{bearer: {{env: EDGE_TEST_BACKEND_TOKEN}}, headers: {{X-Api-Key: {{file: {secret_file}}}}}}}\n"
+            "routes:\n  - {path: /mcp, passthrough: raw}\n  - {path: /gw/mcp, servers: [raw]}\n"
+            + auth_yaml(str(issuer.jwks_path),
+                        api_keys=f"    - {{sha256: {sha256_hex('key-alice')}, subject: alice}}\n"))
+    os.environ["EDGE_TEST_BACKEND_TOKEN"] = "env-secret-7"
+    try:
+        edge = launch_edge(edge_bin, tmp_path / "edge", text, plain_port=port)
+    finally:
+        del os.environ["EDGE_TEST_BACKEND_TOKEN"]
+    try:
+        token = issuer.token()
+        assert post(f"http://127.0.0.1:{port}/mcp", token, {"X-Api-Key": "client-value"}).status_code == 200
+        post(f"http://127.0.0.1:{port}/gw/mcp", "key-alice")  # the gateway talks to the backend on its own
+        _, requests, _ = raw_backend.snapshot()
+        assert len(requests) >= 2
+        for request in requests:
+            assert request.header_all("authorization") == ["Bearer env-secret-7"], request.headers
+            assert request.header_all("x-api-key") == ["file-secret-42"], request.headers
+            assert token not in str(request.headers) and "key-alice" not in str(request.headers)
+    finally:
+        assert edge.stop() == []
+
+
+def test_a_missing_credential_source_is_named_without_its_value(raw_backend, edge_bin, tmp_path):
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text(f"listeners: [{{address: \"127.0.0.1:{free_port()}\"}}]\n"
+                   f"servers:\n  raw: {{url: \"{raw_backend.url()}\", credentials: {{bearer: {{env: EDGE_TEST_NOT_SET}}}}}}\n"
+                   "routes:\n  - {path: /mcp, passthrough: raw}\n")
+    out = subprocess.run([str(edge_bin), "check", "--config", str(cfg)], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0
+    assert "EDGE_TEST_NOT_SET" in out.stdout + out.stderr and "not set" in out.stdout + out.stderr

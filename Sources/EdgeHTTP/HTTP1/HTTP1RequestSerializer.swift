@@ -17,6 +17,7 @@ public enum HTTP1RequestSerializer {
     public static func writeHead(_ head: HTTPRequestHead, bodyLength: Int?,
                                  forwardedFor clientAddress: [UInt8], proto: StaticString,
                                  path: [UInt8]? = nil, host: [UInt8]? = nil,
+                                 extraFields: [(name: [UInt8], value: [UInt8])] = [],
                                  into buffer: inout ByteBuffer) {
         if head.methodBytes.isEmpty { buffer.write(methodName(head.method)) } else { buffer.write(contentsOf: head.methodBytes) }
         buffer.write(" ")
@@ -31,6 +32,12 @@ public enum HTTP1RequestSerializer {
         buffer.write(" HTTP/1.1\r\nhost: ")
         buffer.write(contentsOf: (host ?? head.authority)[...])
         buffer.write("\r\n")
+        for field in extraFields {
+            buffer.write(contentsOf: field.name)
+            buffer.write(": ")
+            buffer.write(contentsOf: field.value)
+            buffer.write("\r\n")
+        }
 
         let fields = head.fields
         let options = HTTP1ConnectionOptions(fields)
