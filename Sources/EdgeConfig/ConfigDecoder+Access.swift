@@ -163,7 +163,7 @@ extension ConfigDecoder {
             }
             let p = itemPath.key(entry.name)
             var lists: [String: [String]] = [:]
-            if case .mapping(let pairs) = entry.value, pairs.isEmpty {
+            if entry.value.isEmptyMapping {
                 // `allow: {}`: everyone, everything.
             } else if let fields = mapping(entry.value, p, allowed: Self.ruleKeys) {
                 for field in fields.entries {
@@ -248,7 +248,7 @@ extension ConfigDecoder {
 
     /// Text, `{env: NAME}` or `{file: PATH}` (relative to the config file).
     func secretSource(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.SecretSource? {
-        if case .mapping(_) = node {
+        if node.isMapping {
             guard let reader = mapping(node, path, allowed: ["env", "file"]), reader.entries.count == 1,
                   let entry = reader.entries.first else {
                 issues.add("give one of {env: NAME} or {file: PATH}", at: node.mark, path)

@@ -21,6 +21,7 @@ extension ConfigDecoder {
         NumberKey(name: "max_upstream_connections_per_client", range: 1...100_000, isByteSize: false),
         NumberKey(name: "request_buffer_bytes", range: 0...(1 << 20), isByteSize: true),
         NumberKey(name: "max_backend_response", range: 1024...(1 << 30), isByteSize: true),
+        NumberKey(name: "max_queued_requests_per_server", range: 0...1_000_000, isByteSize: false),
     ]
 
     static let http2Keys = [
@@ -58,7 +59,8 @@ extension ConfigDecoder {
             maxUpstreamConnectionsPerClient: values["max_upstream_connections_per_client"]
                 ?? defaults.maxUpstreamConnectionsPerClient,
             requestBufferBytes: values["request_buffer_bytes"] ?? defaults.requestBufferBytes,
-            maxBackendResponse: values["max_backend_response"] ?? defaults.maxBackendResponse)
+            maxBackendResponse: values["max_backend_response"] ?? defaults.maxBackendResponse,
+            maxQueuedRequestsPerServer: values["max_queued_requests_per_server"] ?? defaults.maxQueuedRequestsPerServer)
         if limits.maxIdleUpstreamConnectionsPerServer > limits.maxUpstreamConnectionsPerServer {
             let key = "max_idle_upstream_connections_per_server"
             issues.add("must not exceed max_upstream_connections_per_server (\(limits.maxUpstreamConnectionsPerServer)); got \(limits.maxIdleUpstreamConnectionsPerServer)",

@@ -28,6 +28,9 @@ extension EdgeConfiguration {
         /// A backend's answer to a gateway request (one JSON body or SSE event), in bytes.
         /// Over → the request fails with a JSON-RPC error naming the backend.
         public let maxBackendResponse: Int
+        /// Requests waiting for a connection to one backend server, per worker (FIFO, for at
+        /// most `timeouts.upstream_connect`). Over → 503 + JSON-RPC error naming the backend.
+        public let maxQueuedRequestsPerServer: Int
 
         public init(maxHeadBytes: Int = 65_536,
                     maxHeaderCount: Int = 100,
@@ -39,7 +42,8 @@ extension EdgeConfiguration {
                     maxIdleUpstreamConnectionsPerServer: Int = 256,
                     maxUpstreamConnectionsPerClient: Int = 32,
                     requestBufferBytes: Int = 65_536,
-                    maxBackendResponse: Int = 16_777_216) {
+                    maxBackendResponse: Int = 16_777_216,
+                    maxQueuedRequestsPerServer: Int = 1024) {
             self.maxHeadBytes = maxHeadBytes
             self.maxHeaderCount = maxHeaderCount
             self.maxBodyBytes = maxBodyBytes
@@ -50,7 +54,8 @@ extension EdgeConfiguration {
             self.maxIdleUpstreamConnectionsPerServer = maxIdleUpstreamConnectionsPerServer
             self.maxUpstreamConnectionsPerClient = maxUpstreamConnectionsPerClient
             self.requestBufferBytes = requestBufferBytes
-        self.maxBackendResponse = maxBackendResponse
+            self.maxBackendResponse = maxBackendResponse
+            self.maxQueuedRequestsPerServer = maxQueuedRequestsPerServer
         }
     }
 }

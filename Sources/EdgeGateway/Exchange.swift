@@ -192,6 +192,10 @@ final class Exchange {
             if queued.capacity > 0 { queueBuffers?.reclaim(&queued) }
             downstream.requestBodyDrained(for: self)
         case .atCapacity:
+            guard pool.hasQueueRoom(target) else {
+                return fail(status: 503, code: .backendUnavailable,
+                            reason: "is at its connection limit and its queue is full (limits.max_queued_requests_per_server)")
+            }
             isQueued = true
             pool.enqueue(self)
         case .failed:

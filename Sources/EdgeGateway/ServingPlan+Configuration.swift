@@ -106,6 +106,7 @@ extension ServingPlan {
         settings.maxConnectionsPerWorker = config.limits.maxConnectionsPerWorker
         settings.maxPendingHandshakes = config.limits.maxPendingHandshakes
         settings.maxUpstreamConnectionsPerServer = config.limits.maxUpstreamConnectionsPerServer
+        settings.maxQueuedRequestsPerServer = config.limits.maxQueuedRequestsPerServer
         settings.maxIdleUpstreamConnectionsPerServer = config.limits.maxIdleUpstreamConnectionsPerServer
         settings.maxUpstreamConnectionsPerClient = config.limits.maxUpstreamConnectionsPerClient
         settings.requestBufferBytes = config.limits.requestBufferBytes

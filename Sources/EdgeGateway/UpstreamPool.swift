@@ -57,6 +57,12 @@ final class UpstreamPool {
     }
 
     /// Parks an exchange until a connection to its target is free.
+    /// Whether `target`'s queue has room for one more waiting request.
+    func hasQueueRoom(_ target: UpstreamTarget) -> Bool {
+        let server = servers[target.index]
+        return server.waiting.count - server.waitingHead < settings.maxQueuedRequestsPerServer
+    }
+
     func enqueue(_ exchange: Exchange) {
         servers[exchange.target!.index].waiting.append(exchange)
         loop.arm(exchange.queueTimer, in: settings.upstreamConnectTimeout)

@@ -46,6 +46,7 @@ public struct DataPlaneSettings {
     public var maxConnectionsPerWorker = 10000
     public var maxPendingHandshakes = 256
     public var maxUpstreamConnectionsPerServer = 256
+    public var maxQueuedRequestsPerServer = 1024
     public var maxIdleUpstreamConnectionsPerServer = 256
     public var maxUpstreamConnectionsPerClient = 32
     public var requestBufferBytes = 65536

@@ -29,6 +29,10 @@ enum YAMLNode {
 
     /// Key/value pairs in file order; keys are unique (the composer rejects duplicates).
     struct Mapping: Swift.Sequence {
+        // Spelled out rather than inferred from makeIterator().
+        typealias Element = (key: YAMLNode, value: YAMLNode)
+        typealias Iterator = IndexingIterator<[(key: YAMLNode, value: YAMLNode)]>
+
         var pairs: [(key: YAMLNode, value: YAMLNode)]
         var mark: YAMLMark
         /// Written `{a: 1}` rather than as an indented block (a hint for the emitter).
@@ -42,6 +46,9 @@ enum YAMLNode {
     }
 
     struct Sequence: Swift.Sequence {
+        typealias Element = YAMLNode
+        typealias Iterator = IndexingIterator<[YAMLNode]>
+
         var items: [YAMLNode]
         var mark: YAMLMark
         var flow = false
@@ -49,6 +56,17 @@ enum YAMLNode {
         func makeIterator() -> IndexingIterator<[YAMLNode]> {
             items.makeIterator()
         }
+    }
+
+    var isMapping: Bool {
+        if case .mapping = self { return true }
+        return false
+    }
+
+    /// `{}`.
+    var isEmptyMapping: Bool {
+        if case .mapping(let mapping) = self { return mapping.pairs.isEmpty }
+        return false
     }
 
     /// The items of a sequence; empty for any other node.
