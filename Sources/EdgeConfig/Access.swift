@@ -110,3 +110,45 @@ extension EdgeConfiguration {
         public var needsGateway: Bool { tools != nil || prompts != nil || resources != nil || methods != nil }
     }
 }
+
+extension EdgeConfiguration {
+    /// `rate_limits:`: token buckets per identity, per tenant, and per tool.
+    public struct RateLimits: Sendable, Hashable {
+        /// Each identity (each client address on a route without auth): over → 429.
+        public let identity: Rate?
+        /// Each tenant, all its identities together: over → 429.
+        public let tenant: Rate?
+        /// Tools whose exposed name matches, all callers together: over → a JSON-RPC error.
+        public let tools: [ToolRate]
+
+        public init(identity: Rate? = nil, tenant: Rate? = nil, tools: [ToolRate] = []) {
+            self.identity = identity
+            self.tenant = tenant
+            self.tools = tools
+        }
+
+        public var isEmpty: Bool { identity == nil && tenant == nil && tools.isEmpty }
+    }
+
+    /// Requests per second, and how many may come at once after a quiet time.
+    public struct Rate: Sendable, Hashable {
+        public let perSecond: Double
+        public let burst: Double
+
+        public init(perSecond: Double, burst: Double) {
+            self.perSecond = perSecond
+            self.burst = burst
+        }
+    }
+
+    /// A rate for the tools matching `tools` (globs over exposed names, `alpha__search`).
+    public struct ToolRate: Sendable, Hashable {
+        public let tools: [String]
+        public let rate: Rate
+
+        public init(tools: [String], rate: Rate) {
+            self.tools = tools
+            self.rate = rate
+        }
+    }
+}

@@ -268,3 +268,55 @@ extension ConfigDecoder {
         return .literal(scalar.string)
     }
 }
+
+extension ConfigDecoder {
+    /// `rate_limits: {identity: RATE, tenant: RATE, tools: [{tools: [globs], rate, burst}]}`,
+    /// a RATE being `{rate: 20, burst: 40}` (rate: a number per second, or `N/s`, `N/min`, `N/h`).
+    func decodeRateLimits(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.RateLimits? {
+        guard let reader = mapping(node, path, allowed: ["identity", "tenant", "tools"]) else { return nil }
+        let identity = reader["identity"].flatMap { rate($0, path.key("identity"), allowed: ["rate", "burst"]) }
+        let tenant = reader["tenant"].flatMap { rate($0, path.key("tenant"), allowed: ["rate", "burst"]) }
+        var tools: [EdgeConfiguration.ToolRate] = []
+        if let node = reader["tools"], let items = sequence(node, path.key("tools"), example: "[{tools: [\"*__search\"], rate: 5}]") {
+            for (position, item) in items.enumerated() {
+                let itemPath = path.key("tools").index(position)
+                guard let fields = mapping(item, itemPath, allowed: ["tools", "rate", "burst"]),
+                      let globs = required(fields, "tools", example: "[\"*__search\"]").flatMap({ stringList($0, itemPath.key("tools"), example: "[\"*__search\"]") }),
+                      let rate = rate(item, itemPath, allowed: ["tools", "rate", "burst"]) else { continue }
+                tools.append(EdgeConfiguration.ToolRate(tools: globs, rate: rate))
+            }
+        }
+        return EdgeConfiguration.RateLimits(identity: identity, tenant: tenant, tools: tools)
+    }
+
+    private func rate(_ node: YAMLNode, _ path: KeyPath, allowed: [String]) -> EdgeConfiguration.Rate? {
+        guard let reader = mapping(node, path, allowed: allowed),
+              let rateNode = required(reader, "rate", example: "20  (per second; or 100/min)"),
+              let text = string(rateNode, path.key("rate"), example: "20") else { return nil }
+        var number = Substring(text)
+        var seconds = 1.0
+        for (suffix, span) in [("/s", 1.0), ("/min", 60.0), ("/h", 3600.0)] where text.hasSuffix(suffix) {
+            number = text.dropLast(suffix.count)
+            seconds = span
+        }
+        guard let count = Double(number.trimmingSpaces), count > 0, count.isFinite else {
+            issues.add("must be a positive number of requests per second, or N/s, N/min, N/h; got \(text)", at: rateNode.mark, path.key("rate"))
+            return nil
+        }
+        let perSecond = count / seconds
+        var burst = Swift.max(perSecond.rounded(.up), 1)
+        if let burstNode = reader["burst"], let value = integer(burstNode, path.key("burst"), range: 1...1_000_000) {
+            burst = Double(value)
+        }
+        return EdgeConfiguration.Rate(perSecond: perSecond, burst: burst)
+    }
+}
+
+private extension Substring {
+    var trimmingSpaces: Substring {
+        var text = self
+        while text.first == " " { text = text.dropFirst() }
+        while text.last == " " { text = text.dropLast() }
+        return text
+    }
+}

@@ -173,11 +173,17 @@ extension ConfigDecoder {
             let options = decodeGatewayOptions(reader, itemPath, target: target, servers: servers)
             let auth = reader["auth"].flatMap { decodeAuth($0, itemPath.key("auth")) }
             let rules = reader["rules"].map { decodeRules($0, itemPath.key("rules")) }
+            let rateLimits = reader["rate_limits"].flatMap { decodeRateLimits($0, itemPath.key("rate_limits")) }
+            if case .passthrough? = target, let limits = rateLimits, !limits.tools.isEmpty, let node = reader["rate_limits"] {
+                issues.add("rate limits per tool need a gateway route (servers: [NAME]); a passthrough route does not read tool names",
+                           at: node.mark, itemPath.key("rate_limits").key("tools"))
+            }
             if case .passthrough? = target, let rules, let node = reader["rules"] {
                 refuseGatewayRules(rules, at: node, itemPath.key("rules"))
             }
             if let routePath, let target, let options {
-                routes.append(EdgeConfiguration.Route(path: routePath, target: target, gateway: options, auth: auth, rules: rules))
+                routes.append(EdgeConfiguration.Route(path: routePath, target: target, gateway: options, auth: auth, rules: rules,
+                                                      rateLimits: rateLimits))
             }
         }
         return routes

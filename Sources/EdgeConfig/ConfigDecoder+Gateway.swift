@@ -2,7 +2,7 @@
 extension ConfigDecoder {
     static let gatewayRouteKeys = ["tool_separator", "max_tool_name_length", "tools", "rename", "descriptions",
                                    "server_info", "instructions"]
-    static let routeKeys = ["path", "passthrough", "servers", "auth", "rules"] + gatewayRouteKeys
+    static let routeKeys = ["path", "passthrough", "servers", "auth", "rules", "rate_limits"] + gatewayRouteKeys
 
     /// Characters of an exposed tool or prompt name (what LLM function names accept).
     static func isNameCharacter(_ c: Character) -> Bool {

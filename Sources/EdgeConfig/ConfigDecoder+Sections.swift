@@ -7,7 +7,7 @@ import Darwin
 /// The top of the schema: workers, listeners, admin, servers, routes.
 extension ConfigDecoder {
     static let rootKeys = ["workers", "listeners", "admin", "servers", "routes", "limits", "timeouts", "http2",
-                           "session_secret", "previous_session_secrets", "auth", "rules", "origins"]
+                           "session_secret", "previous_session_secrets", "auth", "rules", "origins", "rate_limits"]
     static let maximumWorkers = 256
 
     func decodeRoot(_ node: YAMLNode?) -> EdgeConfiguration? {
@@ -33,6 +33,7 @@ extension ConfigDecoder {
         let auth = root["auth"].flatMap { decodeAuth($0, .root.key("auth")) }
         let rules = root["rules"].map { decodeRules($0, .root.key("rules")) } ?? []
         let origins = root["origins"].flatMap { decodeOrigins($0, .root.key("origins")) }
+        let rateLimits = root["rate_limits"].flatMap { decodeRateLimits($0, .root.key("rate_limits")) }
         checkRulesFitRoutes(topLevel: rules, rulesNode: root["rules"], routes: routes)
 
         if let admin, let clash = listeners.first(where: { $0.value.address == admin.value.address }) {
@@ -43,7 +44,7 @@ extension ConfigDecoder {
         return EdgeConfiguration(workers: workers, listeners: listeners.map(\.value), admin: admin?.value,
                                  servers: servers.servers, routes: routes,
                                  limits: limits, timeouts: timeouts, http2: http2, sessionSecrets: sessionSecrets,
-                                 auth: auth, rules: rules, origins: origins)
+                                 auth: auth, rules: rules, origins: origins, rateLimits: rateLimits)
     }
 
     /// The number of online CPU cores (what `workers: auto` means), capped at the maximum.

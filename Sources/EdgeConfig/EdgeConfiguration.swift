@@ -26,11 +26,13 @@ public struct EdgeConfiguration: Sendable, Hashable {
     public let rules: [AccessRule]
     /// Browser origins allowed on MCP endpoints (`*`: any); nil: loopback origins only.
     public let origins: [String]?
+    /// Rate limits of routes without their own (nil: none).
+    public let rateLimits: RateLimits?
 
     public init(workers: Int, listeners: [Listener], admin: Admin?, servers: [Server],
                 routes: [Route], limits: Limits = Limits(), timeouts: Timeouts = Timeouts(),
                 http2: HTTP2Settings = HTTP2Settings(), sessionSecrets: [String] = [], auth: Auth? = nil,
-                rules: [AccessRule] = [], origins: [String]? = nil) {
+                rules: [AccessRule] = [], origins: [String]? = nil, rateLimits: RateLimits? = nil) {
         self.workers = workers
         self.listeners = listeners
         self.admin = admin
@@ -46,12 +48,15 @@ public struct EdgeConfiguration: Sendable, Hashable {
         self.auth = auth
         self.rules = rules
         self.origins = origins
+        self.rateLimits = rateLimits
     }
 
     /// The authentication that applies to `route`: its own, else the top level's.
     public func auth(for route: Route) -> Auth? { route.auth ?? auth }
     /// The rules that apply to `route`: its own when it has any, else the top level's.
     public func rules(for route: Route) -> [AccessRule] { route.rules ?? rules }
+    /// The rate limits that apply to `route`: its own, else the top level's.
+    public func rateLimits(for route: Route) -> RateLimits? { route.rateLimits ?? rateLimits }
 
     /// The servers in file order.
     public var orderedServers: [Server] {

@@ -10,9 +10,12 @@ extension EdgeConfiguration {
         public let auth: Auth?
         /// The route's own rules (nil: the top level's), which replace those entirely.
         public let rules: [AccessRule]?
+        /// The route's own rate limits (nil: the top level's).
+        public let rateLimits: RateLimits?
 
         public init(path: String, target: Target, gateway: GatewayOptions = GatewayOptions(), auth: Auth? = nil,
-                    rules: [AccessRule]? = nil) {
+                    rules: [AccessRule]? = nil, rateLimits: RateLimits? = nil) {
+            self.rateLimits = rateLimits
             self.path = path
             self.target = target
             self.gateway = gateway

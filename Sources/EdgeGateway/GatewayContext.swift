@@ -1,3 +1,4 @@
+import EdgePolicy
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -62,6 +63,8 @@ struct BackendSessionUse {
 /// workers; a client session's own state travels sealed in its id.
 final class GatewayContext {
     let loop: EventLoop
+    /// The worker's rate buckets (per-tool limits are taken here).
+    var limiter: RateLimiter = LocalRateLimiter()
     let pool: UpstreamPool
     let settings: DataPlaneSettings
     let sealer: SessionSealer

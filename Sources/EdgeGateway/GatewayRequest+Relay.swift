@@ -1,3 +1,4 @@
+import EdgePolicy
 import MCPGateway
 import MCPWire
 
@@ -26,6 +27,10 @@ extension GatewayRequest {
         case .backend(let server, let name):
             guard permits(server, tool ? .tool(name) : .prompt(name), method: tool ? "tools/call" : "prompts/get") else {
                 return respondForbidden("\(what) \"\(String(decoding: shown, as: UTF8.self))\"")
+            }
+            if tool, let limit = access?.rateLimits?.toolLimit(shown),
+               let wait = context.limiter.take(RateKey(.tool, shown), limit: limit, now: context.loop.now) {
+                return respondError(code: -32004, message: "Rate limit exceeded for tool \"\(String(decoding: shown, as: UTF8.self))\": retry after \(wait) s")
             }
             relay(to: server, rename: (range, name))
         case .unknownServer(let prefix):

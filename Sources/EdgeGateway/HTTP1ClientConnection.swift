@@ -161,7 +161,8 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         }
         var identity: Identity?
         if let access = entry.access {
-            switch access.admit(&head.fields, cache: worker.tokens) {
+            switch access.admit(&head.fields, cache: worker.tokens, limiter: worker.limiter, clientAddress: clientAddress,
+                                now: loop.now) {
             case .admitted(let who): identity = who
             case .refused(let answer):
                 respondLocally(answer)

@@ -147,7 +147,8 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         }
         var identity: Identity?
         if let access = entry.access {
-            switch access.admit(&head.fields, cache: worker.tokens) {
+            switch access.admit(&head.fields, cache: worker.tokens, limiter: worker.limiter, clientAddress: clientAddress,
+                                now: loop.now) {
             case .admitted(let who): identity = who
             case .refused(let answer):
                 session.submitResponse(stream: id, status: answer.status, contentType: answer.contentType,

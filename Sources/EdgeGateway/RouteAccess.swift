@@ -1,5 +1,7 @@
 import EdgeHTTP
 import EdgePolicy
+import MCPGateway
+import MCPWire
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -15,15 +17,16 @@ final class RouteAccess {
     /// The API key header's lower-case name, if configured.
     private let apiKeyHeader: [UInt8]?
 
-    init(authenticator: Authenticator?, rules: AccessRules, servers: [String]) {
+    /// This worker's share of the route's rate limits (nil: none).
+    let rateLimits: RouteRateLimits?
+
+    init(authenticator: Authenticator?, rules: AccessRules, servers: [String], rateLimits: RouteRateLimits? = nil) {
         self.authenticator = authenticator
         self.rules = rules
         self.servers = servers
         self.apiKeyHeader = authenticator?.apiKeyHeader
+        self.rateLimits = rateLimits
     }
-
-    /// Whether the route is open to anyone (no authentication, no rules): nothing to check.
-    var isOpen: Bool { authenticator == nil && rules.isEmpty }
 
     /// What admission decided.
     enum Admission {
@@ -35,7 +38,8 @@ final class RouteAccess {
 
     /// Authenticates the request and checks the identity may reach some server of the route.
     /// The credential fields are taken out of `fields` (they are never forwarded).
-    func admit(_ fields: inout HTTPFields, cache: TokenCache) -> Admission {
+    func admit(_ fields: inout HTTPFields, cache: TokenCache, limiter: RateLimiter, clientAddress: [UInt8],
+               now: UInt64) -> Admission {
         var identity: Identity?
         if let authenticator {
             let authorization = fields.first(.authorization)
@@ -52,6 +56,19 @@ final class RouteAccess {
         }
         if !rules.isEmpty, !servers.contains(where: { rules.mayReach(identity, server: $0) }) {
             return .refused(LocalAnswer.forbidden("no rule allows \(identity.map { "subject \"\($0.subject)\"" } ?? "an anonymous request") to use this route"))
+        }
+        if let limits = rateLimits {
+            if let limit = limits.identity {
+                let key = identity.map { RateKey(.identity, $0.binding) } ?? RateKey(.clientAddress, clientAddress)
+                if let wait = limiter.take(key, limit: limit, now: now) {
+                    return .refused(LocalAnswer.tooManyRequests(wait, what: identity.map { "subject \"\($0.subject)\"" } ?? "this client address"))
+                }
+            }
+            if let limit = limits.tenant, let tenant = identity?.tenant {
+                if let wait = limiter.take(RateKey(.tenant, Array(tenant.utf8)), limit: limit, now: now) {
+                    return .refused(LocalAnswer.tooManyRequests(wait, what: "tenant \"\(tenant)\""))
+                }
+            }
         }
         return .admitted(identity)
     }
@@ -79,6 +96,14 @@ struct LocalAnswer {
                            body: jsonError(error, description))
     }
 
+    /// 429 with `Retry-After` and a JSON-RPC error body (the request was not read).
+    static func tooManyRequests(_ seconds: Int, what: String) -> LocalAnswer {
+        let error: JSONValue = ["code": -32004, "message": JSONValue("Rate limit exceeded for \(what): retry after \(seconds) s")]
+        var body: [UInt8] = []
+        JSONValue.object(["jsonrpc": "2.0", "id": nil, "error": error]).write(into: &body)
+        return LocalAnswer(status: 429, headers: [("retry-after", String(seconds))], body: body)
+    }
+
     /// 403 for a browser origin the configuration does not allow (DNS rebinding).
     static let forbiddenOrigin = LocalAnswer(status: 403, body: jsonError(
         "forbidden_origin", "this Origin may not call MCP endpoints here; list it under origins: in the configuration"))
@@ -89,11 +114,21 @@ struct LocalAnswer {
     }
 
     private static func jsonError(_ error: String, _ description: String) -> [UInt8] {
-        var body = Array("{\"error\":\"\(error)\",\"error_description\":\"".utf8)
-        for scalar in description.unicodeScalars where scalar.value >= 0x20 && scalar != "\"" && scalar != "\\" {
-            body.append(contentsOf: String(scalar).utf8)
-        }
-        body.append(contentsOf: "\"}\n".utf8)
+        var body: [UInt8] = []
+        JSONValue.object(["error": JSONValue(error), "error_description": JSONValue(description)]).write(into: &body)
         return body
+    }
+}
+
+/// One worker's share of a route's rate limits (configured rates divided by the worker count).
+struct RouteRateLimits {
+    let identity: RateLimit?
+    let tenant: RateLimit?
+    /// Globs over exposed tool names, and their limit (all callers together).
+    let tools: [(globs: [[UInt8]], limit: RateLimit)]
+
+    /// The limit of the first tool entry whose globs match `exposed`.
+    func toolLimit(_ exposed: [UInt8]) -> RateLimit? {
+        tools.first { $0.globs.contains { Glob.matches($0, exposed) } }?.limit
     }
 }

@@ -15,7 +15,8 @@ struct AccessPlan {
     mutating func access(for route: EdgeConfiguration.Route, in config: EdgeConfiguration) throws -> RouteAccess? {
         let auth = config.auth(for: route)
         let rules = config.rules(for: route)
-        if auth == nil && rules.isEmpty { return nil }
+        let limits = config.rateLimits(for: route).flatMap { $0.isEmpty ? nil : Self.share($0, workers: config.workers) }
+        if auth == nil && rules.isEmpty && limits == nil { return nil }
         let authenticator = try auth.map { try self.authenticator($0) }
         if let authenticator {
             // RFC 9728: the route path appended to the well-known prefix, and the path the
@@ -26,7 +27,8 @@ struct AccessPlan {
                 addMetadata(path, document)
             }
         }
-        return RouteAccess(authenticator: authenticator, rules: AccessRules(rules.map(Self.rule)), servers: route.serverNames)
+        return RouteAccess(authenticator: authenticator, rules: AccessRules(rules.map(Self.rule)), servers: route.serverNames,
+                           rateLimits: limits)
     }
 
     /// The bare well-known path answers for the top level's auth, else the first route's.
@@ -99,6 +101,15 @@ struct AccessPlan {
             bytes.append(contentsOf: chunk[..<count])
         }
         return bytes
+    }
+
+    /// A worker's part of each configured rate: every worker limits on its own.
+    private static func share(_ limits: EdgeConfiguration.RateLimits, workers: Int) -> RouteRateLimits {
+        func limit(_ rate: EdgeConfiguration.Rate) -> RateLimit {
+            RateLimit(perSecond: rate.perSecond, burst: rate.burst).share(of: workers)
+        }
+        return RouteRateLimits(identity: limits.identity.map(limit), tenant: limits.tenant.map(limit),
+                               tools: limits.tools.map { (globs: $0.tools.map { Array($0.utf8) }, limit: limit($0.rate)) })
     }
 
     private static func rule(_ rule: EdgeConfiguration.AccessRule) -> AccessRule {

@@ -16,6 +16,8 @@ public final class Worker {
     let buffers = BufferPool()
     /// Credentials this worker has verified (JWT signatures are checked once per token).
     let tokens = TokenCache()
+    /// Rate buckets of this worker (its share of every configured rate).
+    let limiter = LocalRateLimiter()
     /// Larger buffers for HTTP/2 response bodies (sized so a body never grows: see `Stream`).
     let bodyBuffers = BufferPool(bufferSize: 64 * 1024, maxFree: 1024)
     /// Every second: quiet connections free their TLS buffers; every fifth, pooled buffers
@@ -40,6 +42,7 @@ public final class Worker {
         handshakes = HandshakeAdmission(limit: plan.settings.maxPendingHandshakes)
         pool = UpstreamPool(loop: loop, settings: plan.settings, serverCount: plan.serverCount, buffers: buffers)
         gateway = GatewayContext(loop: loop, pool: pool, settings: plan.settings, routes: plan.routes.gatewayRoutes)
+        gateway.limiter = limiter
         for listener in plan.listeners {
             let fd = try Socket.listen(listener.address, reusePort: true)
             let acceptor = Acceptor(fd: fd, tls: listener.tls, worker: self)
