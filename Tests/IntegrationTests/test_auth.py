@@ -6,6 +6,7 @@ reaching a backend."""
 from __future__ import annotations
 
 import json
+from urllib.parse import parse_qs, urlparse
 import subprocess
 
 import httpx
@@ -283,3 +284,75 @@ def test_a_missing_credential_source_is_named_without_its_value(raw_backend, edg
     out = subprocess.run([str(edge_bin), "check", "--config", str(cfg)], capture_output=True, text=True, timeout=30)
     assert out.returncode != 0
     assert "EDGE_TEST_NOT_SET" in out.stdout + out.stderr and "not set" in out.stdout + out.stderr
+
+
+def test_the_sdk_oauth_client_finds_the_issuer_gets_a_token_and_connects(issuer, backends, edge_bin, tmp_path):
+    """The flow an MCP client runs on its own: 401 → WWW-Authenticate resource_metadata → RFC 9728
+    document → the authorization server's metadata → registration → authorization code with
+    PKCE → token for this resource → the MCP session, all through mcp-edge."""
+    import httpx as plain_httpx
+
+    from helpers.authserver import AuthServer
+    from helpers.gateway import render_gateway_config
+    from mcp.client.auth import OAuthClientProvider
+    from mcp.shared.auth import AuthorizationCodeResult, OAuthClientMetadata
+
+    alpha = backends.fast("alpha")
+    port = free_port()
+    resource = f"http://127.0.0.1:{port}/mcp"
+    with AuthServer(issuer) as auth_server:
+        extra = (f"auth:\n  resource: {resource}\n  authorization_servers: [{auth_server.url}]\n"
+                 f"  scopes_supported: [mcp:tools]\n  jwt:\n    issuer: {auth_server.url}\n    jwks_file: {issuer.jwks_path}\n")
+        text = render_gateway_config(listeners=[{"name": "plain", "address": f"127.0.0.1:{port}"}],
+                                     servers={"alpha": alpha.config_entry()}, routes=[("/mcp", ["alpha"])], extra=extra)
+        edge = launch_edge(edge_bin, tmp_path / "edge", text, plain_port=port)
+        try:
+            redirect: dict[str, str] = {}
+
+            class Memory:
+                tokens = None
+                client = None
+
+                async def get_tokens(self):
+                    return self.tokens
+
+                async def set_tokens(self, tokens):
+                    self.tokens = tokens
+
+                async def get_client_info(self):
+                    return self.client
+
+                async def set_client_info(self, info):
+                    self.client = info
+
+            async def redirect_handler(url: str) -> None:
+                # The "browser": the authorization server approves at once and redirects.
+                r = plain_httpx.get(url, follow_redirects=False, timeout=10)
+                assert r.status_code == 302, r.text
+                query = parse_qs(urlparse(r.headers["location"]).query)
+                redirect.update(code=query["code"][0], state=query["state"][0])
+
+            async def callback_handler() -> AuthorizationCodeResult:
+                return AuthorizationCodeResult(code=redirect["code"], state=redirect["state"])
+
+            provider = OAuthClientProvider(
+                server_url=resource,
+                client_metadata=OAuthClientMetadata(client_name="edge-test", redirect_uris=["http://127.0.0.1:1/callback"],
+                                                    grant_types=["authorization_code"], response_types=["code"],
+                                                    scope="mcp:tools", token_endpoint_auth_method="none"),
+                storage=Memory(), redirect_handler=redirect_handler, callback_handler=callback_handler)
+
+            async def body():
+                import httpx2
+                from mcp import Client
+                from mcp.client.streamable_http import streamable_http_client
+                async with httpx2.AsyncClient(auth=provider, timeout=httpx2.Timeout(30)) as hc:
+                    async with Client(streamable_http_client(resource, http_client=hc), mode="legacy") as client:
+                        return await list_all_tools(client), await call_text(client, "alpha__echo", {"text": "hi"})
+
+            names, text = run(body)
+            assert "alpha__echo" in names and text.endswith("hi")
+            assert auth_server.tokens_issued == [{"aud": resource, "scope": "mcp:tools"}]
+            assert "POST /register" in auth_server.requests and "POST /token" in auth_server.requests
+        finally:
+            assert edge.stop() == []
