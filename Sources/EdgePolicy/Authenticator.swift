@@ -32,10 +32,9 @@ public final class Authenticator: @unchecked Sendable {
     public func authenticate(authorization: ArraySlice<UInt8>?, apiKey: ArraySlice<UInt8>?,
                              now: Int, cache: TokenCache) -> Result<Identity, AuthFailure> {
         let credential: ArraySlice<UInt8>
+        let notBearer = AuthFailure.invalidToken("the Authorization header is not \"Bearer <token>\"")
         if let authorization {
-            guard let token = BearerCredential.token(in: authorization) else {
-                return .failure(.invalidToken("the Authorization header is not \"Bearer <token>\""))
-            }
+            guard let token = BearerCredential.candidate(in: authorization) else { return .failure(notBearer) }
             credential = token
         } else if let apiKey, !apiKey.isEmpty {
             credential = apiKey
@@ -43,9 +42,11 @@ public final class Authenticator: @unchecked Sendable {
             return .failure(.missing)
         }
         let generation = ObjectIdentifier(self)
+        // Looked up before the token68 check: only checked credentials are ever stored.
         if let identity = cache.lookup(credential, now: now, generation: generation) {
             return scoped(identity)
         }
+        if authorization != nil, !BearerCredential.isToken68(credential) { return .failure(notBearer) }
         if let identity = apiKeys.identity(for: credential) {
             cache.remember(credential, identity, expires: Int.max, now: now, generation: generation)
             return scoped(identity)
@@ -63,7 +64,7 @@ public final class Authenticator: @unchecked Sendable {
     }
 
     private func scoped(_ identity: Identity) -> Result<Identity, AuthFailure> {
-        let missing = requiredScopes.filter { !identity.hasScope($0) }
-        return missing.isEmpty ? .success(identity) : .failure(.insufficientScope(requiredScopes))
+        for scope in requiredScopes where !identity.hasScope(scope) { return .failure(.insufficientScope(requiredScopes)) }
+        return .success(identity)
     }
 }

@@ -4,23 +4,35 @@
 public enum BearerCredential {
     /// The token's bytes within `value`, or nil.
     public static func token(in value: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
-        let scheme = Array("bearer".utf8)
-        guard value.count > scheme.count + 1 else { return nil }
+        guard let token = candidate(in: value), isToken68(token) else { return nil }
+        return token
+    }
+
+    /// What follows `Bearer` and its spaces, not yet checked to be a token68: a credential
+    /// the cache already holds was checked when it was stored.
+    public static func candidate(in value: ArraySlice<UInt8>) -> ArraySlice<UInt8>? {
+        let scheme: StaticString = "bearer"
+        let count = scheme.utf8CodeUnitCount
+        guard value.count > count + 1 else { return nil }
         var i = value.startIndex
-        for expected in scheme {
-            guard value[i] | 0x20 == expected else { return nil }
+        for j in 0..<count {
+            guard value[i] | 0x20 == scheme.utf8Start[j] else { return nil }
             i += 1
         }
         guard value[i] == 0x20 else { return nil }
         while i < value.endIndex && value[i] == 0x20 { i += 1 }
         let token = value[i...]
-        guard !token.isEmpty else { return nil }
+        return token.isEmpty ? nil : token
+    }
+
+    /// Whether `token` is a token68: the characters RFC 7235 allows, `=` only at the end.
+    public static func isToken68(_ token: ArraySlice<UInt8>) -> Bool {
         var sawPadding = false
         for byte in token {
-            if byte == 0x3D { sawPadding = true; continue } // '=' only at the end
-            guard !sawPadding, isToken68Character(byte) else { return nil }
+            if byte == 0x3D { sawPadding = true; continue }
+            guard !sawPadding, isToken68Character(byte) else { return false }
         }
-        return token
+        return !token.isEmpty
     }
 
     @inline(__always)

@@ -46,7 +46,11 @@ public struct ToolView {
 /// `*` (any run, also empty) and `?` (one byte) globs over bytes, without backtracking blow-up.
 public enum Glob {
     public static func matches<C: Collection>(_ pattern: [UInt8], _ text: C) -> Bool where C.Element == UInt8 {
-        let text = Array(text)
+        if let result = text.withContiguousStorageIfAvailable({ match(pattern, $0) }) { return result }
+        return Array(text).withUnsafeBufferPointer { match(pattern, $0) }
+    }
+
+    private static func match(_ pattern: [UInt8], _ text: UnsafeBufferPointer<UInt8>) -> Bool {
         var p = 0, t = 0
         var star = -1, mark = 0
         while t < text.count {
