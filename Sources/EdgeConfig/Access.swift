@@ -49,6 +49,12 @@ extension EdgeConfiguration {
         /// An absolute path (resolved against the config file's directory).
         public let jwksFile: String?
         public let jwksURL: String?
+        /// CA bundle for the `jwks_url` server (nil: the system's).
+        public let jwksCA: String?
+        /// How often the key set is fetched again, and the shortest gap between two fetches
+        /// (an unknown `kid` asks for one early).
+        public let jwksRefresh: Duration
+        public let jwksMinimumRefresh: Duration
         /// Algorithm names (`RS256`, `PS256`, `ES256`, `ES384`, `EdDSA`); empty: all of them.
         public let algorithms: [String]
         public let leewaySeconds: Int
@@ -62,7 +68,11 @@ extension EdgeConfiguration {
         public init(issuer: String, audiences: [String] = [], jwksFile: String? = nil, jwksURL: String? = nil,
                     algorithms: [String] = [], leewaySeconds: Int = 60, maxTokenBytes: Int = 8192,
                     subjectClaim: String = "sub", tenantClaim: String = "tenant", groupsClaim: String = "groups",
-                    scopesClaim: String = "scope") {
+                    scopesClaim: String = "scope", jwksCA: String? = nil, jwksRefresh: Duration = Duration.seconds(600),
+                    jwksMinimumRefresh: Duration = Duration.seconds(30)) {
+            self.jwksCA = jwksCA
+            self.jwksRefresh = jwksRefresh
+            self.jwksMinimumRefresh = jwksMinimumRefresh
             self.issuer = issuer
             self.audiences = audiences
             self.jwksFile = jwksFile

@@ -2,7 +2,8 @@
 extension ConfigDecoder {
     static let authKeys = ["resource", "authorization_servers", "scopes_supported", "required_scopes", "api_keys",
                            "api_key_header", "jwt"]
-    static let jwtKeys = ["issuer", "audiences", "jwks_file", "jwks_url", "algorithms", "leeway", "max_token_bytes", "claims"]
+    static let jwtKeys = ["issuer", "audiences", "jwks_file", "jwks_url", "jwks_ca", "jwks_refresh", "jwks_refresh_min",
+                          "algorithms", "leeway", "max_token_bytes", "claims"]
     static let ruleKeys = ["subjects", "tenants", "groups", "scopes", "servers", "tools", "prompts", "resources", "methods"]
     static let jwtAlgorithms = ["RS256", "PS256", "ES256", "ES384", "EdDSA"]
 
@@ -103,6 +104,15 @@ extension ConfigDecoder {
         let audiences = reader["audiences"].flatMap { stringList($0, path.key("audiences"), example: "[https://mcp.example.com/mcp]") } ?? []
         let file = reader["jwks_file"].flatMap { readableFile($0, path.key("jwks_file"), what: "JWKS") }
         let url = reader["jwks_url"].flatMap { absoluteURL($0, path.key("jwks_url"), example: "https://idp.example.com/jwks.json") }
+        if let url, !url.hasPrefix("https://"), let node = reader["jwks_url"] {
+            issues.add("must be an https:// URL (keys fetched over plain HTTP could be swapped on the way)", at: node.mark, path.key("jwks_url"))
+        }
+        for key in ["jwks_ca", "jwks_refresh", "jwks_refresh_min"] where reader.has(key) && !reader.has("jwks_url") {
+            issues.add("\(key) applies with jwks_url only", at: reader[key]?.mark, path.key(key))
+        }
+        let ca = reader["jwks_ca"].flatMap { readableFile($0, path.key("jwks_ca"), what: "CA") }
+        let refresh = reader["jwks_refresh"].flatMap { duration($0, path.key("jwks_refresh"), range: .seconds(10) ... .seconds(86_400)) }
+        let refreshMin = reader["jwks_refresh_min"].flatMap { duration($0, path.key("jwks_refresh_min"), range: .milliseconds(100) ... .seconds(3600)) }
         switch (reader["jwks_file"], reader["jwks_url"]) {
         case (nil, nil):
             issues.add("needs jwks_file: FILE or jwks_url: https://… (the issuer's public keys)", at: node.mark, path)
@@ -133,7 +143,8 @@ extension ConfigDecoder {
         return EdgeConfiguration.JWT(issuer: issuer, audiences: audiences, jwksFile: file, jwksURL: url, algorithms: algorithms,
                                      leewaySeconds: Int(leeway?.components.seconds ?? 60), maxTokenBytes: maxBytes,
                                      subjectClaim: claims.subject, tenantClaim: claims.tenant, groupsClaim: claims.groups,
-                                     scopesClaim: claims.scopes)
+                                     scopesClaim: claims.scopes, jwksCA: ca, jwksRefresh: refresh ?? .seconds(600),
+                                     jwksMinimumRefresh: refreshMin ?? .seconds(30))
     }
 
     /// `origins: [https://app.example.com, …]` (scheme, host and port when not the default) or `["*"]`.

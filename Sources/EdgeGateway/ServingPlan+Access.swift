@@ -10,6 +10,8 @@ struct AccessPlan {
     /// One authenticator per distinct `auth:` block (routes that share the top level's share it).
     private var authenticators: [EdgeConfiguration.Auth: Authenticator] = [:]
     private(set) var metadata: [(path: String, document: [UInt8])] = []
+    /// One per `jwks_url`: started with the server.
+    private(set) var refreshers: [KeySetRefresher] = []
 
     /// The access of `route`, or nil when it is open (no auth, no rules).
     mutating func access(for route: EdgeConfiguration.Route, in config: EdgeConfiguration) throws -> RouteAccess? {
@@ -60,16 +62,33 @@ struct AccessPlan {
             verifier = JWTVerifier(settings: settings)
             if let file = jwt.jwksFile {
                 keys = try Self.loadKeySet(file)
-            } else if jwt.jwksURL != nil {
-                throw PlanError(description: "auth.jwt.jwks_url is not served by this version yet; download the key set and give jwks_file")
             }
         }
+        let store = KeyStore(keys)
+        if let jwt = auth.jwt, let url = jwt.jwksURL {
+            // An existing refresher for the same URL keeps one store for both routes.
+            if let existing = refreshers.first(where: { $0.url == url && $0.caFile == jwt.jwksCA }) {
+                return finishAuthenticator(auth, verifier: verifier, store: existing.store)
+            }
+            refreshers.append(KeySetRefresher(url: url, caFile: jwt.jwksCA, store: store,
+                                              intervalMilliseconds: Self.milliseconds(jwt.jwksRefresh),
+                                              minimumIntervalMilliseconds: Self.milliseconds(jwt.jwksMinimumRefresh)))
+        }
+        return finishAuthenticator(auth, verifier: verifier, store: store)
+    }
+
+    private static func milliseconds(_ duration: Duration) -> UInt64 {
+        let (seconds, attoseconds) = duration.components
+        return UInt64(seconds) * 1000 + UInt64(attoseconds / 1_000_000_000_000_000)
+    }
+
+    private mutating func finishAuthenticator(_ auth: EdgeConfiguration.Auth, verifier: JWTVerifier?, store: KeyStore) -> Authenticator {
         let table = APIKeyTable(auth.apiKeys.map { key in
             (key.sha256, Identity(source: .apiKey, subject: key.subject, tenant: key.tenant, groups: key.groups, scopes: key.scopes))
         })
         let authenticator = Authenticator(resource: auth.resource, authorizationServers: auth.authorizationServers,
                                           scopesSupported: auth.scopesSupported, requiredScopes: auth.requiredScopes,
-                                          apiKeys: table, apiKeyHeader: auth.apiKeyHeader, jwt: verifier, keys: keys)
+                                          apiKeys: table, apiKeyHeader: auth.apiKeyHeader, jwt: verifier, keyStore: store)
         authenticators[auth] = authenticator
         return authenticator
     }

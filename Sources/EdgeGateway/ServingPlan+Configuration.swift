@@ -136,6 +136,7 @@ extension ServingPlan {
                   serverCount: targets.count,
                   settings: settings,
                   drainTimeout: Self.milliseconds(config.timeouts.drain))
+        keyRefreshers = access.refreshers
     }
 
     /// A credential's value, read now. Errors name the source, never the value.

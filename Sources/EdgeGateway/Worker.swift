@@ -150,6 +150,8 @@ public struct ServingPlan {
     public var settings: DataPlaneSettings
     /// Milliseconds a drain may take before open connections are cut.
     public var drainTimeout: UInt64
+    /// Key sets fetched from `jwks_url`s, refreshed while the server runs.
+    var keyRefreshers: [KeySetRefresher] = []
 
     public init(workers: Int, listeners: [Listener], routes: RouteTable, serverCount: Int, settings: DataPlaneSettings,
                 drainTimeout: UInt64) {
@@ -185,8 +187,9 @@ public final class EdgeServer {
         }
     }
 
-    /// Starts the worker threads.
+    /// Starts the worker threads (after a first fetch of every `jwks_url`).
     public func start() throws {
+        for refresher in plan.keyRefreshers { try refresher.start() }
         for worker in workers {
             threads.append(try WorkerThread(name: "edge-worker-\(worker.index)") { worker.run() })
         }
@@ -199,5 +202,6 @@ public final class EdgeServer {
             worker.loop.execute { worker.drain(timeout: timeout) }
         }
         for thread in threads { thread.join() }
+        for refresher in plan.keyRefreshers { refresher.stop() }
     }
 }

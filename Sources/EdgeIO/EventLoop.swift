@@ -72,7 +72,7 @@ public final class EventLoop {
         Glibc.close(epollFD)
     }
 
-    static func monotonicMilliseconds() -> UInt64 {
+    public static func monotonicMilliseconds() -> UInt64 {
         var ts = timespec()
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return UInt64(ts.tv_sec) * 1000 + UInt64(ts.tv_nsec) / 1_000_000

@@ -123,6 +123,25 @@ public enum Socket {
         return fd
     }
 
+    /// A blocking socket connected to `address` within `timeoutSeconds`, whose reads and writes
+    /// give up after the same time. For helper threads only (key-set fetches), never a loop.
+    public static func connectBlocking(to address: SocketAddress, timeoutSeconds: Int) throws -> Int32 {
+        let fd = try connect(to: address)
+        var pending = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+        let ready = poll(&pending, 1, Int32(timeoutSeconds * 1000))
+        let error = ready == 1 ? pendingError(fd) : ETIMEDOUT
+        guard error == 0 else {
+            Glibc.close(fd)
+            throw IOError("connect", errno: error, detail: "to \(address)")
+        }
+        let flags = fcntl(fd, F_GETFL)
+        _ = fcntl(fd, F_SETFL, flags & ~Int32(O_NONBLOCK))
+        var limit = timeval(tv_sec: timeoutSeconds, tv_usec: 0)
+        setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &limit, socklen_t(MemoryLayout<timeval>.size))
+        return fd
+    }
+
     /// SO_ERROR: 0 once a non-blocking connect has succeeded.
     public static func pendingError(_ fd: Int32) -> Int32 {
         var error: Int32 = 0

@@ -12,11 +12,12 @@ public final class Authenticator: @unchecked Sendable {
     /// Lower-case name of a header that carries an API key as is (besides `Authorization: Bearer`).
     public let apiKeyHeader: [UInt8]?
     public let jwt: JWTVerifier?
-    private let keys: JSONWebKeySet
+    /// The issuer's keys (fixed from a file, or refreshed from a URL by the serving layer).
+    public let keyStore: KeyStore
 
     public init(resource: String?, authorizationServers: [String] = [], scopesSupported: [String] = [],
                 requiredScopes: [String] = [], apiKeys: APIKeyTable = APIKeyTable([]), apiKeyHeader: String? = nil,
-                jwt: JWTVerifier? = nil, keys: JSONWebKeySet = JSONWebKeySet(keys: [])) {
+                jwt: JWTVerifier? = nil, keys: JSONWebKeySet = JSONWebKeySet(keys: []), keyStore: KeyStore? = nil) {
         self.resource = resource
         self.authorizationServers = authorizationServers
         self.scopesSupported = scopesSupported
@@ -24,7 +25,7 @@ public final class Authenticator: @unchecked Sendable {
         self.apiKeys = apiKeys
         self.apiKeyHeader = apiKeyHeader.map { Array($0.lowercased().utf8) }
         self.jwt = jwt
-        self.keys = keys
+        self.keyStore = keyStore ?? KeyStore(keys)
     }
 
     /// Authenticates a request from its `Authorization` value and the API key header's value
@@ -54,11 +55,12 @@ public final class Authenticator: @unchecked Sendable {
         guard let jwt, JWTVerifier.looksLikeJWT(credential) else {
             return .failure(.invalidToken(jwt == nil ? "unknown API key" : "unknown API key or malformed token"))
         }
-        switch jwt.verify(credential, keys: keys, now: now) {
+        switch jwt.verify(credential, keys: keyStore.keys, now: now) {
         case .success(let verified):
             cache.remember(credential, verified.identity, expires: verified.expires, now: now, generation: generation)
             return scoped(verified.identity)
         case .failure(let failure):
+            if case .invalidToken(let reason) = failure, reason == JWTVerifier.unknownKeyReason { keyStore.noteUnknownKey() }
             return .failure(failure)
         }
     }

@@ -55,6 +55,9 @@ public struct JWTVerifier: Sendable {
         self.settings = settings
     }
 
+    /// The refusal of a token whose `kid` the key set does not have (a refresh may help).
+    public static let unknownKeyReason = "unknown key id"
+
     /// Whether `token` has the shape of a compact JWS (three base64url segments): a bearer
     /// credential that is not one is looked up as an API key instead.
     public static func looksLikeJWT(_ token: ArraySlice<UInt8>) -> Bool {
@@ -91,7 +94,7 @@ public struct JWTVerifier: Sendable {
             kid = text
         }
         let candidates = keys.candidates(kid: kid, algorithm: algorithm)
-        guard !candidates.isEmpty else { return .failure(.invalidToken(kid == nil ? "no key for this algorithm" : "unknown key id")) }
+        guard !candidates.isEmpty else { return .failure(.invalidToken(kid == nil ? "no key for this algorithm" : Self.unknownKeyReason)) }
         let signingInput = token[token.startIndex..<segments[1].endIndex]
         guard candidates.prefix(8).contains(where: { $0.key.verify(signature[...], of: signingInput, algorithm: algorithm) }) else {
             return invalid("bad signature")
