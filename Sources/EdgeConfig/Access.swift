@@ -100,10 +100,13 @@ extension EdgeConfiguration {
         public let prompts: [String]?
         public let resources: [String]?
         public let methods: [String]?
+        /// Tool call arguments and the globs their values must match (`{path: ["/public/*"]}`).
+        public let arguments: [ArgumentConstraint]?
 
         public init(allow: Bool, subjects: [String]? = nil, tenants: [String]? = nil, groups: [String]? = nil,
                     scopes: [String]? = nil, servers: [String]? = nil, tools: [String]? = nil, prompts: [String]? = nil,
-                    resources: [String]? = nil, methods: [String]? = nil) {
+                    resources: [String]? = nil, methods: [String]? = nil, arguments: [ArgumentConstraint]? = nil) {
+            self.arguments = arguments
             self.allow = allow
             self.subjects = subjects
             self.tenants = tenants
@@ -117,7 +120,18 @@ extension EdgeConfiguration {
         }
 
         /// Whether it decides on items or methods, which only gateway routes read.
-        public var needsGateway: Bool { tools != nil || prompts != nil || resources != nil || methods != nil }
+        public var needsGateway: Bool { tools != nil || prompts != nil || resources != nil || methods != nil || arguments != nil }
+    }
+
+    /// One argument of a tool call, in file order, and the globs its value must match one of.
+    public struct ArgumentConstraint: Sendable, Hashable {
+        public let name: String
+        public let globs: [String]
+
+        public init(name: String, globs: [String]) {
+            self.name = name
+            self.globs = globs
+        }
     }
 }
 

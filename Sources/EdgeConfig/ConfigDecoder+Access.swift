@@ -4,7 +4,8 @@ extension ConfigDecoder {
                            "api_key_header", "jwt"]
     static let jwtKeys = ["issuer", "audiences", "jwks_file", "jwks_url", "jwks_ca", "jwks_refresh", "jwks_refresh_min",
                           "algorithms", "leeway", "max_token_bytes", "claims"]
-    static let ruleKeys = ["subjects", "tenants", "groups", "scopes", "servers", "tools", "prompts", "resources", "methods"]
+    static let ruleKeys = ["subjects", "tenants", "groups", "scopes", "servers", "tools", "prompts", "resources", "methods",
+                           "arguments"]
     static let jwtAlgorithms = ["RS256", "PS256", "ES256", "ES384", "EdDSA"]
 
     func decodeAuth(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Auth? {
@@ -174,11 +175,15 @@ extension ConfigDecoder {
             }
             let p = itemPath.key(entry.name)
             var lists: [String: [String]] = [:]
+            var arguments: [EdgeConfiguration.ArgumentConstraint]?
             if entry.value.isEmptyMapping {
                 // `allow: {}`: everyone, everything.
             } else if let fields = mapping(entry.value, p, allowed: Self.ruleKeys) {
-                for field in fields.entries {
+                for field in fields.entries where field.name != "arguments" {
                     lists[field.name] = stringList(field.value, p.key(field.name), example: "[\"*\"]")
+                }
+                if let node = fields["arguments"] {
+                    arguments = decodeArgumentConstraints(node, p.key("arguments"))
                 }
             } else {
                 continue
@@ -186,7 +191,7 @@ extension ConfigDecoder {
             rules.append(EdgeConfiguration.AccessRule(
                 allow: entry.name == "allow", subjects: lists["subjects"], tenants: lists["tenants"], groups: lists["groups"],
                 scopes: lists["scopes"], servers: lists["servers"], tools: lists["tools"], prompts: lists["prompts"],
-                resources: lists["resources"], methods: lists["methods"]))
+                resources: lists["resources"], methods: lists["methods"], arguments: arguments))
         }
         return rules
     }
@@ -329,5 +334,23 @@ private extension Substring {
         while text.first == " " { text = text.dropFirst() }
         while text.last == " " { text = text.dropLast() }
         return text
+    }
+}
+
+extension ConfigDecoder {
+    /// `arguments: {path: ["/public/*"], mode: [read, list]}`: each named argument and its globs.
+    func decodeArgumentConstraints(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.ArgumentConstraint]? {
+        guard case .mapping(let mapping) = node, !mapping.pairs.isEmpty else {
+            issues.add("expected a mapping of argument names to globs, like {path: [\"/public/*\"]}", at: node.mark, path)
+            return nil
+        }
+        var constraints: [EdgeConfiguration.ArgumentConstraint] = []
+        for (key, value) in mapping.pairs {
+            guard case .scalar(let name) = key, !name.string.isEmpty else { continue }
+            if let globs = stringList(value, path.key(name.string), example: "[\"/public/*\"]") {
+                constraints.append(EdgeConfiguration.ArgumentConstraint(name: name.string, globs: globs))
+            }
+        }
+        return constraints
     }
 }

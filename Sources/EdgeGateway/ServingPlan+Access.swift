@@ -134,6 +134,7 @@ struct AccessPlan {
     private static func rule(_ rule: EdgeConfiguration.AccessRule) -> AccessRule {
         AccessRule(effect: rule.allow ? .allow : .deny, subjects: rule.subjects, tenants: rule.tenants, groups: rule.groups,
                    scopes: rule.scopes, servers: rule.servers, tools: rule.tools, prompts: rule.prompts,
-                   resources: rule.resources, methods: rule.methods)
+                   resources: rule.resources, methods: rule.methods,
+                   arguments: rule.arguments?.map { AccessRule.ArgumentConstraint(name: $0.name, globs: $0.globs) })
     }
 }

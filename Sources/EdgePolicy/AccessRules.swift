@@ -24,16 +24,35 @@ public struct AccessRule: Sendable, Hashable {
     public let resources: [String]?
     /// JSON-RPC methods (`tools/call`, `resources/read`, …).
     public let methods: [String]?
+    /// Tool call arguments: each named argument must be present and match one of its globs (a
+    /// string's decoded text, any other value's JSON text). A rule with arguments is about tool
+    /// calls only.
+    public let arguments: [ArgumentConstraint]?
+
+    /// One argument and the globs its value must match one of.
+    public struct ArgumentConstraint: Sendable, Hashable {
+        public let name: String
+        public let globs: [String]
+        let patterns: [[UInt8]]
+
+        public init(name: String, globs: [String]) {
+            self.name = name
+            self.globs = globs
+            patterns = globs.map { Array($0.utf8) }
+        }
+    }
     /// The globs as bytes, made once (rules are checked on every request).
     private let patterns: Patterns
 
     private struct Patterns: Sendable, Hashable {
         var subjects, tenants, servers, tools, prompts, resources: [[UInt8]]?
+
     }
 
     public init(effect: Effect, subjects: [String]? = nil, tenants: [String]? = nil, groups: [String]? = nil,
                 scopes: [String]? = nil, servers: [String]? = nil, tools: [String]? = nil, prompts: [String]? = nil,
-                resources: [String]? = nil, methods: [String]? = nil) {
+                resources: [String]? = nil, methods: [String]? = nil, arguments: [ArgumentConstraint]? = nil) {
+        self.arguments = arguments
         self.effect = effect
         self.subjects = subjects
         self.tenants = tenants
@@ -51,7 +70,7 @@ public struct AccessRule: Sendable, Hashable {
 
     /// Whether the rule decides on items (tools, prompts, resources) or methods, which only a
     /// gateway route sees; a passthrough route streams bytes it does not read.
-    public var needsGateway: Bool { tools != nil || prompts != nil || resources != nil || methods != nil }
+    public var needsGateway: Bool { tools != nil || prompts != nil || resources != nil || methods != nil || arguments != nil }
 
     func isAbout(_ identity: Identity?) -> Bool {
         guard let identity else {
@@ -67,6 +86,17 @@ public struct AccessRule: Sendable, Hashable {
         return true
     }
 
+    /// Whether every constrained argument is present and matches one of its globs.
+    func argumentsMatch(_ argument: (String) -> [UInt8]?) -> Bool {
+        guard let constraints = arguments else { return true }
+        for constraint in constraints {
+            guard let value = argument(constraint.name), constraint.patterns.contains(where: { Glob.matches($0, value) }) else {
+                return false
+            }
+        }
+        return true
+    }
+
     func covers(server: String) -> Bool {
         patterns.servers.map { $0.contains { Glob.matches($0, server.utf8) } } ?? true
     }
@@ -75,14 +105,14 @@ public struct AccessRule: Sendable, Hashable {
         if let methods {
             guard let method, methods.contains(method) else { return false }
         }
-        let namesKinds = tools != nil || prompts != nil || resources != nil
+        let namesKinds = tools != nil || prompts != nil || resources != nil || arguments != nil
         func matches(_ globs: [[UInt8]]?, _ name: [UInt8]) -> Bool {
             guard let globs else { return false }
             return globs.contains { Glob.matches($0, name) }
         }
         switch item {
         case .none: return true
-        case .tool(let name): return !namesKinds || matches(patterns.tools, name)
+        case .tool(let name): return !namesKinds || (tools == nil && arguments != nil) || matches(patterns.tools, name)
         case .prompt(let name): return !namesKinds || matches(patterns.prompts, name)
         case .resource(let uri): return !namesKinds || matches(patterns.resources, uri)
         }
@@ -110,9 +140,20 @@ public struct AccessRules: Sendable, Hashable {
     public var isEmpty: Bool { rules.isEmpty }
 
     /// Whether `identity` may make a request to `server` about `item` with `method`.
-    public func allows(_ identity: Identity?, server: String, item: AccessItem = .none, method: String? = nil) -> Bool {
+    /// `argument` looks up a tool call's argument by name (decoded string bytes, or the JSON
+    /// text of another value); nil when the arguments are unknown (deciding what a list shows):
+    /// then an allow rule with argument constraints counts as allowing, a deny one as silent.
+    public func allows(_ identity: Identity?, server: String, item: AccessItem = .none, method: String? = nil,
+                       argument: ((String) -> [UInt8]?)? = nil) -> Bool {
         if rules.isEmpty { return true }
         for rule in rules where rule.isAbout(identity) && rule.covers(server: server) && rule.covers(item, method: method) {
+            if rule.arguments != nil {
+                guard let argument else {
+                    if rule.effect == .allow { return true }
+                    continue
+                }
+                guard rule.argumentsMatch(argument) else { continue }
+            }
             return rule.effect == .allow
         }
         return false

@@ -98,3 +98,32 @@ final class OriginPolicyTests: XCTestCase {
         XCTAssertTrue(allows(OriginPolicy(origins: ["*"]), "https://anything.example"))
     }
 }
+
+/// Argument constraints on tool calls, decided on the argument values alone.
+final class ArgumentRulesTests: XCTestCase {
+    let alice = Identity(source: .jwt, subject: "alice", groups: ["dev"])
+    let rules = AccessRules([
+        AccessRule(effect: .deny, servers: ["files"], arguments: [.init(name: "mode", globs: ["write", "delete"])]),
+        AccessRule(effect: .allow, servers: ["files"], tools: ["read_file"], arguments: [.init(name: "path", globs: ["/public/*"])]),
+        AccessRule(effect: .allow, servers: ["files"], tools: ["stat"]),
+    ])
+
+    func decide(_ tool: String, _ arguments: [String: String]) -> Bool {
+        rules.allows(alice, server: "files", item: .tool(Array(tool.utf8)), method: "tools/call",
+                     argument: { arguments[$0].map { Array($0.utf8) } })
+    }
+
+    func testArgumentsDecide() {
+        XCTAssertTrue(decide("read_file", ["path": "/public/a.txt"]))
+        XCTAssertFalse(decide("read_file", ["path": "/etc/passwd"]))
+        XCTAssertFalse(decide("read_file", [:]), "a constrained argument must be present")
+        XCTAssertFalse(decide("read_file", ["path": "/public/a", "mode": "delete"]), "the deny comes first")
+        XCTAssertTrue(decide("stat", ["path": "/etc/passwd"]), "no constraint on stat")
+        XCTAssertFalse(decide("stat", ["mode": "write"]))
+    }
+
+    func testListsShowWhatSomeArgumentsWouldAllow() {
+        XCTAssertTrue(rules.allows(alice, server: "files", item: .tool(Array("read_file".utf8)), method: "tools/call"))
+        XCTAssertFalse(rules.allows(alice, server: "files", item: .tool(Array("write_file".utf8)), method: "tools/call"))
+    }
+}

@@ -101,3 +101,19 @@ def test_an_identity_that_reaches_no_server_is_refused_at_the_door(backends, gat
     assert r.json()["error"] == "access_denied"
     assert post(gw.url("/mcp", tls=False), {**legacy_headers(version=None), **bearer("alice")},
                 initialize_body()).status_code == 200
+
+
+def test_argument_constraints_decide_tool_calls(backends, gateway_factory):
+    rules = "[{allow: {servers: [alpha], tools: [echo], arguments: {text: [\"hello*\"]}}}]"
+    gw = gateway_factory({"alpha": backends.fast("alpha")}, [("/mcp", ["alpha"], {"rules": rules})], extra=AUTH)
+    url = gw.url("/mcp", tls=False)
+
+    def call(text: str) -> dict:
+        headers, body = modern_request("tools/call", {"name": "alpha__echo", "arguments": {"text": text}})
+        return jsonrpc_from_response(post(url, {**headers, **bearer("alice")}, body))
+
+    assert "result" in call("hello world")
+    refused = call("goodbye")
+    assert refused["error"]["code"] == -32003, refused
+    names, _ = sdk_view(url, "alice", "legacy", [])
+    assert names == ["alpha__echo"], "listed: some arguments would be allowed"
