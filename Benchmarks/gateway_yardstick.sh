@@ -13,7 +13,11 @@ bench=${BENCH_DIR:-$root/../shared/bench}
 work=$(mktemp -d /tmp/edge-yardstick.XXXX)
 cd "$work"
 SECS=${SECS:-5}; ROUNDS=${ROUNDS:-3}
+for p in 19100 19101 19102 19110 19111; do
+  if (exec 3<>/dev/tcp/127.0.0.1/$p) 2>/dev/null; then echo "port $p is in use: stop what listens there first" >&2; exit 1; fi
+done
 cc -O2 -o backend "$bench/backend.c"
+trap 'kill $(jobs -p) 2>/dev/null; wait 2>/dev/null' EXIT
 ./backend --port 19101 --name alpha --tools 1 > alpha.log 2>&1 &
 ./backend --port 19102 --name beta --tools 1 > beta.log 2>&1 &
 cat > haproxy.cfg <<EOY
@@ -61,9 +65,9 @@ run() { # name port path tool pid
   export GW_PATH=$3
   export GW_HEADERS=$'Content-Type: application/json\nAccept: application/json, text/event-stream\nMCP-Protocol-Version: 2026-07-28\nMcp-Method: tools/call\nMcp-Name: '"$4"
   export GW_BODY_POST=',"method":"tools/call","params":{"name":"'"$4"'","arguments":{"text":"hi"},'"$meta"'}}'
-  local c0=0; [ -n "$5" ] && c0=$(cpu $5); local b0=$(cpu $(pgrep -f "backend --port 19101"))
+  local pid=${5:-}; local c0=0; [ -n "$pid" ] && c0=$(cpu $pid); local b0=$(cpu $(pgrep -f "backend --port 19101"))
   wrk -t2 -c16 -d${SECS}s --latency -s $bench/gateway.lua http://127.0.0.1:$2$3 > wrk-$1.out 2>&1
-  local c1=0; [ -n "$5" ] && c1=$(cpu $5); local b1=$(cpu $(pgrep -f "backend --port 19101"))
+  local c1=0; [ -n "$pid" ] && c1=$(cpu $pid); local b1=$(cpu $(pgrep -f "backend --port 19101"))
   local j=$(grep GWBENCH wrk-$1.out | sed 's/GWBENCH //')
   python3 - "$1" "$j" $((c1-c0)) $((b1-b0)) <<'PY'
 import json,sys
@@ -79,4 +83,4 @@ for r in $(seq $ROUNDS); do
   run edge-pt 19100 /pt/mcp echo $EP
   run edge-gw 19100 /mcp alpha__echo $EP
 done
-kill $HP $NP $EP; pkill -f "$work/backend"; kill %1 %2 2>/dev/null
+# (the EXIT trap stops everything)
