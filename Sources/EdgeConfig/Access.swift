@@ -11,9 +11,13 @@ extension EdgeConfiguration {
         /// A header that carries an API key as is, besides `Authorization: Bearer`.
         public let apiKeyHeader: String?
         public let jwt: JWT?
+        /// Identities from verified client certificates (mutual TLS listeners), if accepted.
+        public let clientCertificates: CertificateIdentity?
 
         public init(resource: String?, authorizationServers: [String] = [], scopesSupported: [String] = [],
-                    requiredScopes: [String] = [], apiKeys: [APIKey] = [], apiKeyHeader: String? = nil, jwt: JWT? = nil) {
+                    requiredScopes: [String] = [], apiKeys: [APIKey] = [], apiKeyHeader: String? = nil, jwt: JWT? = nil,
+                    clientCertificates: CertificateIdentity? = nil) {
+            self.clientCertificates = clientCertificates
             self.resource = resource
             self.authorizationServers = authorizationServers
             self.scopesSupported = scopesSupported
@@ -173,6 +177,26 @@ extension EdgeConfiguration {
         public init(tools: [String], rate: Rate) {
             self.tools = tools
             self.rate = rate
+        }
+    }
+}
+
+extension EdgeConfiguration {
+    /// How a verified client certificate names its holder: the subject from the common name or
+    /// a subjectAltName, the tenant from the organization (O), groups from the units (OU).
+    public struct CertificateIdentity: Sendable, Hashable {
+        public enum SubjectSource: String, Sendable, Hashable, CaseIterable {
+            case commonName = "common_name", dns, uri, email
+        }
+
+        public let subject: SubjectSource
+        public let tenantFromOrganization: Bool
+        public let groupsFromUnits: Bool
+
+        public init(subject: SubjectSource = .commonName, tenantFromOrganization: Bool = false, groupsFromUnits: Bool = false) {
+            self.subject = subject
+            self.tenantFromOrganization = tenantFromOrganization
+            self.groupsFromUnits = groupsFromUnits
         }
     }
 }

@@ -1,7 +1,7 @@
 /// `auth:` and `rules:`, at the top level and per route.
 extension ConfigDecoder {
     static let authKeys = ["resource", "authorization_servers", "scopes_supported", "required_scopes", "api_keys",
-                           "api_key_header", "jwt"]
+                           "api_key_header", "jwt", "client_certificates"]
     static let jwtKeys = ["issuer", "audiences", "jwks_file", "jwks_url", "jwks_ca", "jwks_refresh", "jwks_refresh_min",
                           "algorithms", "leeway", "max_token_bytes", "claims"]
     static let ruleKeys = ["subjects", "tenants", "groups", "scopes", "servers", "tools", "prompts", "resources", "methods",
@@ -33,11 +33,33 @@ extension ConfigDecoder {
             issues.add("JWT audiences default to auth.resource (this server's canonical URI, RFC 8707); set resource: https://…",
                        at: jwtNode.mark, path.key("resource"))
         }
-        if keys.isEmpty, reader["jwt"] == nil, !reader.has("api_keys") {
-            issues.add("authenticates nobody: give api_keys and/or jwt", at: node.mark, path)
+        var certificates: EdgeConfiguration.CertificateIdentity?
+        if let node = reader["client_certificates"],
+           let fields = mapping(node, path.key("client_certificates"), allowed: ["subject", "tenant", "groups"]) {
+            let p = path.key("client_certificates")
+            var subject = EdgeConfiguration.CertificateIdentity.SubjectSource.commonName
+            if let value = fields["subject"], let text = string(value, p.key("subject"), example: "common_name") {
+                if let source = EdgeConfiguration.CertificateIdentity.SubjectSource(rawValue: text) { subject = source } else {
+                    issues.add("must be one of common_name, dns, uri, email (where the subject comes from); got \(text)", at: value.mark, p.key("subject"))
+                }
+            }
+            func flag(_ key: String, _ expected: String) -> Bool {
+                guard let value = fields[key], let text = string(value, p.key(key), example: expected) else { return false }
+                guard text == expected else {
+                    issues.add("can only be \(expected); got \(text)", at: value.mark, p.key(key))
+                    return false
+                }
+                return true
+            }
+            certificates = EdgeConfiguration.CertificateIdentity(subject: subject, tenantFromOrganization: flag("tenant", "organization"),
+                                                                 groupsFromUnits: flag("groups", "organizational_units"))
+        }
+        if keys.isEmpty, reader["jwt"] == nil, !reader.has("api_keys"), reader["client_certificates"] == nil {
+            issues.add("authenticates nobody: give api_keys, jwt and/or client_certificates", at: node.mark, path)
         }
         return EdgeConfiguration.Auth(resource: resource, authorizationServers: servers, scopesSupported: supported,
-                                      requiredScopes: required, apiKeys: keys, apiKeyHeader: header, jwt: jwt)
+                                      requiredScopes: required, apiKeys: keys, apiKeyHeader: header, jwt: jwt,
+                                      clientCertificates: certificates)
     }
 
     private func absoluteURL(_ node: YAMLNode, _ path: KeyPath, example: String) -> String? {

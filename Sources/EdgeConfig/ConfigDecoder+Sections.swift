@@ -106,7 +106,8 @@ extension ConfigDecoder {
     }
 
     func decodeTLS(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.TLSSettings? {
-        guard let reader = mapping(node, path, allowed: ["certificate", "key", "certificates", "alpn"]) else { return nil }
+        guard let reader = mapping(node, path, allowed: ["certificate", "key", "certificates", "alpn", "client_ca",
+                                                         "client_certificates"]) else { return nil }
         let primary = certificatePair(reader, path)
         var extras: [EdgeConfiguration.CertificatePair] = []
         var extrasValid = true
@@ -126,8 +127,23 @@ extension ConfigDecoder {
             guard let protocols = decodeALPN(node, path.key("alpn")) else { return nil }
             alpn = protocols
         }
+        let clientCA = reader["client_ca"].flatMap { readableFile($0, path.key("client_ca"), what: "client CA") }
+        var required = false
+        if let node = reader["client_certificates"], let text = string(node, path.key("client_certificates"), example: "optional") {
+            switch text {
+            case "optional": required = false
+            case "required": required = true
+            default:
+                issues.add("must be optional (ask, verify when given) or required (refuse clients without one); got \(text)",
+                           at: node.mark, path.key("client_certificates"))
+            }
+            if reader["client_ca"] == nil {
+                issues.add("needs client_ca: the CAs that sign client certificates", at: node.mark, path.key("client_certificates"))
+            }
+        }
         guard let primary, extrasValid else { return nil }
-        return EdgeConfiguration.TLSSettings(defaultCertificate: primary, extraCertificates: extras, alpn: alpn)
+        return EdgeConfiguration.TLSSettings(defaultCertificate: primary, extraCertificates: extras, alpn: alpn,
+                                             clientCA: clientCA, requireClientCertificate: required)
     }
 
     private func certificatePair(_ reader: MappingReader, _ path: KeyPath) -> EdgeConfiguration.CertificatePair? {

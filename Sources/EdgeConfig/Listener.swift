@@ -25,9 +25,16 @@ extension EdgeConfiguration {
         public let extraCertificates: [CertificatePair]
         /// ALPN protocols in server preference order.
         public let alpn: [String]
+        /// Mutual TLS: the CAs that sign client certificates (nil: none asked for).
+        public let clientCA: String?
+        /// Whether a client without a certificate is refused at the handshake.
+        public let requireClientCertificate: Bool
 
         public init(defaultCertificate: CertificatePair, extraCertificates: [CertificatePair] = [],
-                    alpn: [String] = TLSSettings.supportedALPN) {
+                    alpn: [String] = TLSSettings.supportedALPN, clientCA: String? = nil,
+                    requireClientCertificate: Bool = false) {
+            self.clientCA = clientCA
+            self.requireClientCertificate = requireClientCertificate
             self.defaultCertificate = defaultCertificate
             self.extraCertificates = extraCertificates
             self.alpn = alpn

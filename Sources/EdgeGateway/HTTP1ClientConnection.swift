@@ -161,8 +161,9 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         }
         var identity: Identity?
         if let access = entry.access {
+            let transport = self.transport
             switch access.admit(&head.fields, cache: worker.tokens, limiter: worker.limiter, clientAddress: clientAddress,
-                                now: loop.now) {
+                                now: loop.now, certificate: { transport.clientCertificateNames() }) {
             case .admitted(let who): identity = who
             case .refused(let answer):
                 respondLocally(answer)

@@ -147,8 +147,9 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
         }
         var identity: Identity?
         if let access = entry.access {
+            let transport = self.transport
             switch access.admit(&head.fields, cache: worker.tokens, limiter: worker.limiter, clientAddress: clientAddress,
-                                now: loop.now) {
+                                now: loop.now, certificate: { transport.clientCertificateNames() }) {
             case .admitted(let who): identity = who
             case .refused(let answer):
                 session.submitResponse(stream: id, status: answer.status, contentType: answer.contentType,

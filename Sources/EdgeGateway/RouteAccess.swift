@@ -39,13 +39,14 @@ final class RouteAccess {
     /// Authenticates the request and checks the identity may reach some server of the route.
     /// The credential fields are taken out of `fields` (they are never forwarded).
     func admit(_ fields: inout HTTPFields, cache: TokenCache, limiter: RateLimiter, clientAddress: [UInt8],
-               now: UInt64) -> Admission {
+               now: UInt64, certificate: () -> ClientCertificateNames? = { nil }) -> Admission {
         var identity: Identity?
         if let authenticator {
             let authorization = fields.first(.authorization)
             var apiKey: ArraySlice<UInt8>?
             if let apiKeyHeader, let index = fields.firstIndex(name: apiKeyHeader) { apiKey = fields.value(at: index) }
-            switch authenticator.authenticate(authorization: authorization, apiKey: apiKey, now: time(nil), cache: cache) {
+            switch authenticator.authenticate(authorization: authorization, apiKey: apiKey, now: time(nil), cache: cache,
+                                              certificate: certificate) {
             case .success(let who):
                 identity = who
             case .failure(let failure):
@@ -130,5 +131,15 @@ struct RouteRateLimits {
     /// The limit of the first tool entry whose globs match `exposed`.
     func toolLimit(_ exposed: [UInt8]) -> RateLimit? {
         tools.first { $0.globs.contains { Glob.matches($0, exposed) } }?.limit
+    }
+}
+
+extension ClientTransport {
+    /// The verified client certificate's names (mutual TLS listeners), read when asked.
+    func clientCertificateNames() -> ClientCertificateNames? {
+        guard let peer = tls?.verifiedPeerCertificate else { return nil }
+        return ClientCertificateNames(commonName: peer.commonName, organization: peer.organization,
+                                      organizationalUnits: peer.organizationalUnits, dnsNames: peer.dnsNames,
+                                      uris: peer.uris, emails: peer.emails)
     }
 }

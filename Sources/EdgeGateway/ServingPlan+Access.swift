@@ -88,7 +88,8 @@ struct AccessPlan {
         })
         let authenticator = Authenticator(resource: auth.resource, authorizationServers: auth.authorizationServers,
                                           scopesSupported: auth.scopesSupported, requiredScopes: auth.requiredScopes,
-                                          apiKeys: table, apiKeyHeader: auth.apiKeyHeader, jwt: verifier, keyStore: store)
+                                          apiKeys: table, apiKeyHeader: auth.apiKeyHeader, jwt: verifier, keyStore: store,
+                                          certificates: auth.clientCertificates.map(Self.certificateMapping))
         authenticators[auth] = authenticator
         return authenticator
     }
@@ -120,6 +121,18 @@ struct AccessPlan {
             bytes.append(contentsOf: chunk[..<count])
         }
         return bytes
+    }
+
+    private static func certificateMapping(_ config: EdgeConfiguration.CertificateIdentity) -> CertificateMapping {
+        let subject: CertificateMapping.SubjectSource
+        switch config.subject {
+        case .commonName: subject = .commonName
+        case .dns: subject = .dns
+        case .uri: subject = .uri
+        case .email: subject = .email
+        }
+        return CertificateMapping(subject: subject, tenantFromOrganization: config.tenantFromOrganization,
+                                  groupsFromUnits: config.groupsFromUnits)
     }
 
     /// A worker's part of each configured rate: every worker limits on its own.

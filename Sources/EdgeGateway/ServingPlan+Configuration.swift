@@ -36,7 +36,8 @@ extension ServingPlan {
                 let files = tls.allCertificates.map { TLSCertificateFiles(certificatePath: $0.certificate, keyPath: $0.key) }
                 let alpn = tls.alpn.compactMap { ALPNProtocol(wireName: $0) }
                 do {
-                    context = try TLSServerContext(certificates: files, alpn: alpn, releaseBuffers: true)
+                    context = try TLSServerContext(certificates: files, alpn: alpn, releaseBuffers: true,
+                                                   clientCA: tls.clientCA, requireClientCertificate: tls.requireClientCertificate)
                 } catch {
                     throw Self.located(error, pairs: tls.allCertificates) ?? PlanError(description: "listener \(listener.name): \(error)")
                 }

@@ -14,10 +14,14 @@ public final class Authenticator: @unchecked Sendable {
     public let jwt: JWTVerifier?
     /// The issuer's keys (fixed from a file, or refreshed from a URL by the serving layer).
     public let keyStore: KeyStore
+    /// Identities from verified client certificates, when accepted.
+    public let certificates: CertificateMapping?
 
     public init(resource: String?, authorizationServers: [String] = [], scopesSupported: [String] = [],
                 requiredScopes: [String] = [], apiKeys: APIKeyTable = APIKeyTable([]), apiKeyHeader: String? = nil,
-                jwt: JWTVerifier? = nil, keys: JSONWebKeySet = JSONWebKeySet(keys: []), keyStore: KeyStore? = nil) {
+                jwt: JWTVerifier? = nil, keys: JSONWebKeySet = JSONWebKeySet(keys: []), keyStore: KeyStore? = nil,
+                certificates: CertificateMapping? = nil) {
+        self.certificates = certificates
         self.resource = resource
         self.authorizationServers = authorizationServers
         self.scopesSupported = scopesSupported
@@ -31,7 +35,8 @@ public final class Authenticator: @unchecked Sendable {
     /// Authenticates a request from its `Authorization` value and the API key header's value
     /// (either may be absent). The cache answers for credentials seen before.
     public func authenticate(authorization: ArraySlice<UInt8>?, apiKey: ArraySlice<UInt8>?,
-                             now: Int, cache: TokenCache) -> Result<Identity, AuthFailure> {
+                             now: Int, cache: TokenCache,
+                             certificate: () -> ClientCertificateNames? = { nil }) -> Result<Identity, AuthFailure> {
         let credential: ArraySlice<UInt8>
         let notBearer = AuthFailure.invalidToken("the Authorization header is not \"Bearer <token>\"")
         if let authorization {
@@ -39,6 +44,12 @@ public final class Authenticator: @unchecked Sendable {
             credential = token
         } else if let apiKey, !apiKey.isEmpty {
             credential = apiKey
+        } else if let certificates, let names = certificate() {
+            // Mutual TLS: the listener verified the certificate; only naming is left.
+            guard let identity = certificates.identity(names) else {
+                return .failure(.invalidToken("the client certificate has no name to take the subject from"))
+            }
+            return scoped(identity)
         } else {
             return .failure(.missing)
         }

@@ -251,6 +251,13 @@ public final class TLSConnection {
 
     public var isHandshakeComplete: Bool { SSL_is_init_finished(ssl) == 1 }
 
+    /// The client's certificate, when it presented one that verified against the listener's
+    /// client CAs (mutual TLS); nil otherwise.
+    public var verifiedPeerCertificate: PeerCertificate? {
+        guard SSL_get_verify_result(ssl) == X509_V_OK, let certificate = SSL_get0_peer_certificate(ssl) else { return nil }
+        return PeerCertificate(certificate)
+    }
+
     /// The protocol chosen by ALPN; `.none` when there was none (HTTP/1.1).
     public var negotiatedALPN: ALPNProtocol {
         var data: UnsafePointer<UInt8>?

@@ -57,11 +57,16 @@ public final class TLSServerContext {
     ///   - releaseBuffers: `SSL_MODE_RELEASE_BUFFERS`: record buffers freed after every read
     ///     and write that empties them. Right for handshakes and idle connections; a busy
     ///     connection can turn it off for itself (`TLSConnection.setReleasesBuffersWhenEmpty`).
+    ///   - clientCA: PEM bundle of the CAs that sign client certificates (mutual TLS): clients
+    ///     are asked for one, and one that does not verify fails the handshake.
+    ///   - requireClientCertificate: a client without a certificate fails the handshake too.
     public init(certificates: [TLSCertificateFiles],
                 alpn: [ALPNProtocol] = [.h2, .http11],
                 sessionCacheSize: Int = 20480,
                 ticketsPerHandshake: Int = 1,
-                releaseBuffers: Bool = false) throws {
+                releaseBuffers: Bool = false,
+                clientCA: String? = nil,
+                requireClientCertificate: Bool = false) throws {
         guard !certificates.isEmpty else {
             throw TLSError(kind: .configuration,
                            message: "no TLS certificate configured (give at least one certificate and key)")
@@ -74,6 +79,7 @@ public final class TLSServerContext {
             try Self.applySettings(handle, sessionCacheSize: sessionCacheSize,
                                    ticketsPerHandshake: ticketsPerHandshake, releaseBuffers: releaseBuffers)
             names.append(try Self.loadCertificate(files, into: handle))
+            if let clientCA { try Self.askForClientCertificates(handle, caFile: clientCA, required: requireClientCertificate) }
             contexts.append(handle)
         }
         self.contexts = contexts
@@ -131,6 +137,18 @@ public final class TLSServerContext {
                            "cannot set the TLS session id context")
         try handle.require(Int32(cedge_SSL_CTX_set_num_tickets(ctx, max(0, ticketsPerHandshake))),
                            "cannot set the number of TLS 1.3 session tickets")
+    }
+
+    /// Mutual TLS: the CAs trusted for client certificates, named to clients in the request.
+    private static func askForClientCertificates(_ handle: SSLContextHandle, caFile: String, required: Bool) throws {
+        let ctx = handle.pointer
+        try handle.require(SSL_CTX_load_verify_locations(ctx, caFile, nil),
+                           "cannot load the client CA file \(caFile)", fix: "check the path and that it holds PEM certificates")
+        guard let names = SSL_load_client_CA_file(caFile) else {
+            throw TLSError.fromQueue(.configuration, "no CA certificate in \(caFile)")
+        }
+        SSL_CTX_set_client_CA_list(ctx, names)  // takes ownership
+        SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER | (required ? SSL_VERIFY_FAIL_IF_NO_PEER_CERT : 0), nil)
     }
 
     /// Loads the chain and key, checks they match, and returns the certificate's DNS names.

@@ -34,3 +34,17 @@ def make_ca_and_server_cert(d: Path) -> dict[str, Path]:
           "-CAcreateserial", "-days", "7", "-out", "cert.pem", "-extfile", "server.ext"], d)
     _run(["openssl", "verify", "-CAfile", "ca.pem", "cert.pem"], d)
     return {"ca": d / "ca.pem", "cert": d / "cert.pem", "key": d / "key.pem"}
+
+
+def make_client_cert(ca_dir: Path, name: str, subject: str, san: str | None = None) -> dict[str, Path]:
+    """A client certificate (extendedKeyUsage clientAuth) signed by the CA in `ca_dir`
+    (make_ca_and_server_cert's), e.g. subject "/CN=alice/O=acme/OU=dev", san "email:alice@acme.test"."""
+    ec = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+    _run(["openssl", "req", "-new", *ec, "-subj", subject, "-keyout", f"{name}-key.pem", "-out", f"{name}.csr"], ca_dir)
+    ext = "basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=clientAuth\n"
+    if san:
+        ext += f"subjectAltName={san}\n"
+    (ca_dir / f"{name}.ext").write_text(ext)
+    _run(["openssl", "x509", "-req", "-in", f"{name}.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial",
+          "-days", "7", "-out", f"{name}.pem", "-extfile", f"{name}.ext"], ca_dir)
+    return {"cert": ca_dir / f"{name}.pem", "key": ca_dir / f"{name}-key.pem"}
