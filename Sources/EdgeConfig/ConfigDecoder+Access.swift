@@ -247,7 +247,7 @@ extension ConfigDecoder {
     /// `credentials: {bearer: SECRET, headers: {Name: SECRET}}`, a SECRET being text, `{env: NAME}`
     /// or `{file: PATH}`. Error messages never repeat a secret's value.
     func decodeCredentials(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.CredentialField] {
-        guard let reader = mapping(node, path, allowed: ["bearer", "headers"]) else { return [] }
+        guard let reader = mapping(node, path, allowed: ["bearer", "headers", "oauth"]) else { return [] }
         var fields: [EdgeConfiguration.CredentialField] = []
         if let bearer = reader["bearer"], let secret = secretSource(bearer, path.key("bearer")) {
             fields.append(EdgeConfiguration.CredentialField(name: "authorization", prefix: "Bearer ", secret: secret))
@@ -374,5 +374,30 @@ extension ConfigDecoder {
             }
         }
         return constraints
+    }
+}
+
+extension ConfigDecoder {
+    /// `credentials.oauth: {token_url, client_id, client_secret, scope, audience, ca}`.
+    func decodeOAuthClient(_ credentials: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.OAuthClient? {
+        guard case .mapping(let pairs) = credentials,
+              let entry = pairs.pairs.first(where: { if case .scalar(let s) = $0.key { return s.string == "oauth" }; return false })
+        else { return nil }
+        let node = entry.value
+        let p = path.key("oauth")
+        guard let reader = mapping(node, p, allowed: ["token_url", "client_id", "client_secret", "scope", "audience", "ca"]) else { return nil }
+        let url = required(reader, "token_url", example: "https://idp.example.com/oauth/token")
+            .flatMap { string($0, p.key("token_url"), example: "https://idp.example.com/oauth/token") }
+        if let url, !url.hasPrefix("https://"), let node = reader["token_url"] {
+            issues.add("must be an https:// URL (the client secret travels in the request)", at: node.mark, p.key("token_url"))
+        }
+        let id = required(reader, "client_id", example: "mcp-edge").flatMap { secretSource($0, p.key("client_id")) }
+        let secret = required(reader, "client_secret", example: "{env: BACKEND_CLIENT_SECRET}").flatMap { secretSource($0, p.key("client_secret")) }
+        let scope = reader["scope"].flatMap { string($0, p.key("scope"), example: "mcp:tools") }
+        let audience = reader["audience"].flatMap { string($0, p.key("audience"), example: "https://backend.example.com/mcp") }
+        let ca = reader["ca"].flatMap { readableFile($0, p.key("ca"), what: "CA") }
+        guard let url, let id, let secret else { return nil }
+        if reader.entries.isEmpty { return nil }
+        return EdgeConfiguration.OAuthClient(tokenURL: url, clientID: id, clientSecret: secret, scope: scope, audience: audience, caFile: ca)
     }
 }

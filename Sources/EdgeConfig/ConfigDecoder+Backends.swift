@@ -71,10 +71,14 @@ extension ConfigDecoder {
             issues.add("credentials apply to HTTP servers (url:); give a stdio server its secrets with env:", at: node.mark, path.key("credentials"))
         }
         let credentials = reader["credentials"].map { decodeCredentials($0, path.key("credentials")) } ?? []
+        let oauth = reader["credentials"].flatMap { decodeOAuthClient($0, path.key("credentials")) }
+        if oauth != nil, credentials.contains(where: { $0.name == "authorization" }), let node = reader["credentials"] {
+            issues.add("has both bearer and oauth; keep one (both set Authorization)", at: node.mark, path.key("credentials"))
+        }
         return EdgeConfiguration.Server(
             name: name, backend: backend,
             process: EdgeConfiguration.ProcessOptions(environment: environment, workingDirectory: cwd, perSession: perSession),
-            tls: tls, credentials: credentials)
+            tls: tls, credentials: credentials, oauth: oauth)
     }
 
     private func decodeBackend(_ reader: MappingReader, _ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Backend? {

@@ -10,9 +10,12 @@ extension EdgeConfiguration {
         /// Header fields mcp-edge adds to every request to this backend (its own credentials;
         /// the client's never reach it).
         public let credentials: [CredentialField]
+        /// OAuth 2.0 client credentials: mcp-edge gets its own token for this backend.
+        public let oauth: OAuthClient?
 
         public init(name: String, backend: Backend, process: ProcessOptions = ProcessOptions(),
-                    tls: UpstreamTLS = UpstreamTLS(), credentials: [CredentialField] = []) {
+                    tls: UpstreamTLS = UpstreamTLS(), credentials: [CredentialField] = [], oauth: OAuthClient? = nil) {
+            self.oauth = oauth
             self.name = name
             self.backend = backend
             self.process = process
@@ -93,6 +96,31 @@ extension EdgeConfiguration {
             self.name = name
             self.prefix = prefix
             self.secret = secret
+        }
+    }
+}
+
+extension EdgeConfiguration {
+    /// The client credentials grant (RFC 6749 §4.4) against a token endpoint: the token is
+    /// fetched before serving and again before it expires, and sent as `Authorization: Bearer`.
+    public struct OAuthClient: Sendable, Hashable {
+        public let tokenURL: String
+        public let clientID: SecretSource
+        public let clientSecret: SecretSource
+        public let scope: String?
+        /// RFC 8707 `resource` (and `audience`, which some servers read instead) of the token.
+        public let audience: String?
+        /// CA bundle for the token endpoint (nil: the system's).
+        public let caFile: String?
+
+        public init(tokenURL: String, clientID: SecretSource, clientSecret: SecretSource, scope: String? = nil,
+                    audience: String? = nil, caFile: String? = nil) {
+            self.tokenURL = tokenURL
+            self.clientID = clientID
+            self.clientSecret = clientSecret
+            self.scope = scope
+            self.audience = audience
+            self.caFile = caFile
         }
     }
 }

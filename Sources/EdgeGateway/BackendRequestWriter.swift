@@ -7,20 +7,21 @@ import MCPWire
 /// backend; version and routing headers for a modern one), or a `DELETE` ending a session.
 enum BackendRequestWriter {
     static func post(target: UpstreamTarget, use: BackendSessionUse?, method: ArraySlice<UInt8>?, name: [UInt8]?,
-                     body: [UInt8], into buffer: inout ByteBuffer) {
-        post(target: target, use: use, method: method, name: name, bodyLength: body.count, into: &buffer) {
+                     body: [UInt8], issued: [UInt8]? = nil, into buffer: inout ByteBuffer) {
+        post(target: target, use: use, method: method, name: name, bodyLength: body.count, issued: issued, into: &buffer) {
             $0.write(contentsOf: body)
         }
     }
 
     /// `post` of a body of `bodyLength` bytes that `writeBody` writes.
     static func post(target: UpstreamTarget, use: BackendSessionUse?, method: ArraySlice<UInt8>?, name: [UInt8]?,
-                     bodyLength: Int, into buffer: inout ByteBuffer, writeBody: (inout ByteBuffer) -> Void) {
+                     bodyLength: Int, issued: [UInt8]? = nil, into buffer: inout ByteBuffer,
+                     writeBody: (inout ByteBuffer) -> Void) {
         buffer.write("POST ")
         buffer.write(contentsOf: target.path)
         buffer.write(" HTTP/1.1\r\nhost: ")
         buffer.write(contentsOf: target.hostHeader)
-        writeCredentials(target, into: &buffer)
+        writeCredentials(target, issued: issued, into: &buffer)
         buffer.write("\r\ncontent-type: application/json\r\naccept: application/json, text/event-stream\r\ncontent-length: ")
         buffer.write(decimal: bodyLength)
         if let use {
@@ -48,24 +49,24 @@ enum BackendRequestWriter {
     }
 
     /// The GET that opens a legacy backend session's stream of server-initiated messages.
-    static func get(target: UpstreamTarget, use: BackendSessionUse, into buffer: inout ByteBuffer) {
-        sessionRequest("GET ", "\r\naccept: text/event-stream", target: target, use: use, into: &buffer)
+    static func get(target: UpstreamTarget, use: BackendSessionUse, issued: [UInt8]? = nil, into buffer: inout ByteBuffer) {
+        sessionRequest("GET ", "\r\naccept: text/event-stream", target: target, use: use, issued: issued, into: &buffer)
     }
 
     /// The DELETE that ends a legacy backend session.
-    static func delete(target: UpstreamTarget, use: BackendSessionUse, into buffer: inout ByteBuffer) {
-        sessionRequest("DELETE ", "\r\ncontent-length: 0", target: target, use: use, into: &buffer)
+    static func delete(target: UpstreamTarget, use: BackendSessionUse, issued: [UInt8]? = nil, into buffer: inout ByteBuffer) {
+        sessionRequest("DELETE ", "\r\ncontent-length: 0", target: target, use: use, issued: issued, into: &buffer)
     }
 
     /// A bodiless request on a legacy backend session: `method`, then `fields` (each starting
     /// with CRLF), then the session and version headers.
     private static func sessionRequest(_ method: StaticString, _ fields: StaticString, target: UpstreamTarget,
-                                       use: BackendSessionUse, into buffer: inout ByteBuffer) {
+                                       use: BackendSessionUse, issued: [UInt8]?, into buffer: inout ByteBuffer) {
         buffer.write(method)
         buffer.write(contentsOf: target.path)
         buffer.write(" HTTP/1.1\r\nhost: ")
         buffer.write(contentsOf: target.hostHeader)
-        writeCredentials(target, into: &buffer)
+        writeCredentials(target, issued: issued, into: &buffer)
         buffer.write(fields)
         buffer.write("\r\nmcp-session-id: ")
         buffer.write(contentsOf: use.sessionID ?? [])
@@ -74,14 +75,19 @@ enum BackendRequestWriter {
         buffer.write("\r\n\r\n")
     }
 
-    /// The backend's own credential fields, each as `\r\nname: value`.
+    /// The backend's own credential fields, each as `\r\nname: value`, then the token this
+    /// worker holds for it (`Authorization`, from its OAuth client credentials), if any.
     @inline(__always)
-    private static func writeCredentials(_ target: UpstreamTarget, into buffer: inout ByteBuffer) {
+    private static func writeCredentials(_ target: UpstreamTarget, issued: [UInt8]?, into buffer: inout ByteBuffer) {
         for field in target.credentials {
             buffer.write("\r\n")
             buffer.write(contentsOf: field.name)
             buffer.write(": ")
             buffer.write(contentsOf: field.value)
+        }
+        if let issued {
+            buffer.write("\r\nauthorization: ")
+            buffer.write(contentsOf: issued)
         }
     }
 

@@ -195,7 +195,7 @@ extension GatewayContext {
         let call = BackendCall(maxResponseBytes: 64 * 1024)
         call.onEnd = { _ in }
         call.start(target: target, pool: pool) { buffer in
-            BackendRequestWriter.delete(target: target, use: use, into: &buffer)
+            BackendRequestWriter.delete(target: target, use: use, issued: self.pool.issuedAuthorization(target), into: &buffer)
         }
     }
 }

@@ -146,6 +146,8 @@ final class Exchange {
         self.pool = pool
         // The backend gets mcp-edge's credentials, never a client's field of the same name.
         for field in target.credentials { head.fields.remove(name: field.name) }
+        let issued = pool.issuedAuthorization(target)
+        if issued != nil || target.issuesTokens { head.fields.remove(.authorization) }
         if let index = head.fields.firstIndex(of: .contentType) {
             isJSONRequest = head.fields.valueHasPrefix(at: index, "application/json")
         }
@@ -154,7 +156,7 @@ final class Exchange {
         requestMethod = head.method
         lendQueueStorage(from: pool)
         UpstreamConnection.writeRequestHead(head, target: target, bodyLength: bodyLength,
-                                            clientAddress: clientAddress, tls: tls, into: &queued)
+                                            clientAddress: clientAddress, tls: tls, issued: issued, into: &queued)
         isBuffering = true
         if pool.settings.requestBufferBytes == 0 { dispatch() }
     }

@@ -166,7 +166,8 @@ final class GatewayContext {
         switch backend.kind {
         case .http(let target):
             call.start(target: target, pool: pool) { buffer in
-                BackendRequestWriter.post(target: target, use: use, method: method, name: name, body: body, into: &buffer)
+                BackendRequestWriter.post(target: target, use: use, method: method, name: name, body: body,
+                                          issued: self.pool.issuedAuthorization(target), into: &buffer)
             }
         case .stdio:
             let process = use?.process ?? stdio(backend)
@@ -191,7 +192,8 @@ final class GatewayContext {
         }
         call.start(target: target, pool: pool) { buffer in
             BackendRequestWriter.post(target: target, use: use, method: method, name: name,
-                                      bodyLength: source.count + edits.growth, into: &buffer) { buffer in
+                                      bodyLength: source.count + edits.growth, issued: self.pool.issuedAuthorization(target),
+                                      into: &buffer) { buffer in
                 edits.apply(to: source) { buffer.write(contentsOf: $0) }
             }
         }

@@ -230,7 +230,8 @@ extension GatewayRequest {
                     settle()
                 }
                 call.start(target: target, pool: self.context.pool) { buffer in
-                    BackendRequestWriter.get(target: target, use: use, into: &buffer)
+                    BackendRequestWriter.get(target: target, use: use, issued: self.context.pool.issuedAuthorization(target),
+                                             into: &buffer)
                 }
             }
         }

@@ -47,6 +47,7 @@ extension ServingPlan {
             listeners.append(Listener(name: listener.name, address: address, tls: context))
         }
         var targets: [String: UpstreamTarget] = [:]
+        var tokenRefreshers: [BackendTokenRefresher] = []
         for server in config.orderedServers {
             guard case .http(let url) = server.backend else { continue }
             var context: TLSClientContext?
@@ -65,6 +66,14 @@ extension ServingPlan {
             targets[server.name] = UpstreamTarget(name: server.name, index: targets.count, address: address,
                                                   host: url.hostHeader, path: url.path, tls: context,
                                                   serverName: server.tls.serverName ?? url.host, credentials: credentials)
+            if let oauth = server.oauth, let target = targets[server.name] {
+                target.issuesTokens = true
+                tokenRefreshers.append(BackendTokenRefresher(
+                    server: server.name, index: target.index, tokenURL: oauth.tokenURL,
+                    clientID: try Self.secret(oauth.clientID, server: server.name, field: "oauth.client_id"),
+                    clientSecret: try Self.secret(oauth.clientSecret, server: server.name, field: "oauth.client_secret"),
+                    scope: oauth.scope, audience: oauth.audience, caFile: oauth.caFile))
+            }
         }
         var routes: [RouteTable.Entry] = []
         var access = AccessPlan()
@@ -138,6 +147,7 @@ extension ServingPlan {
                   settings: settings,
                   drainTimeout: Self.milliseconds(config.timeouts.drain))
         keyRefreshers = access.refreshers
+        self.tokenRefreshers = tokenRefreshers
     }
 
     /// A credential's value, read now. Errors name the source, never the value.

@@ -99,10 +99,10 @@ final class UpstreamConnection: IOHandler, Flushable {
     /// The request head as the backend sees it: its own path (plus the client's query) and its
     /// own Host; hop-by-hop fields dropped, X-Forwarded-For/Forwarded added.
     static func writeRequestHead(_ head: HTTPRequestHead, target: UpstreamTarget, bodyLength: Int?,
-                                 clientAddress: [UInt8], tls: Bool, into buffer: inout ByteBuffer) {
+                                 clientAddress: [UInt8], tls: Bool, issued: [UInt8]? = nil, into buffer: inout ByteBuffer) {
         HTTP1RequestSerializer.writeHead(head, bodyLength: bodyLength, forwardedFor: clientAddress,
                                          proto: tls ? "https" : "http", path: target.path, host: target.hostHeader,
-                                         extraFields: target.credentials, into: &buffer)
+                                         extraFields: target.credentials, authorization: issued, into: &buffer)
     }
 
     /// Queues request body bytes; returns how many bytes wait to be written.

@@ -63,6 +63,19 @@ final class UpstreamPool {
         return server.waiting.count - server.waitingHead < settings.maxQueuedRequestsPerServer
     }
 
+    /// The `Authorization` value this worker holds for each server with OAuth client
+    /// credentials (`Bearer …`), set by the token refresher through the loop; nil: none yet.
+    private var issued: [[UInt8]?] = []
+
+    func issuedAuthorization(_ target: UpstreamTarget) -> [UInt8]? {
+        target.index < issued.count ? issued[target.index] : nil
+    }
+
+    func setIssuedAuthorization(_ value: [UInt8]?, forServer index: Int) {
+        if issued.count <= index { issued.append(contentsOf: repeatElement(nil, count: index + 1 - issued.count)) }
+        issued[index] = value
+    }
+
     func enqueue(_ exchange: Exchange) {
         servers[exchange.target!.index].waiting.append(exchange)
         loop.arm(exchange.queueTimer, in: settings.upstreamConnectTimeout)

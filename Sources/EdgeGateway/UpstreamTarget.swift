@@ -21,6 +21,9 @@ public final class UpstreamTarget {
     /// mcp-edge's own credentials for this backend: header fields (lower-case names) added to
     /// every request; a client's fields of the same names are dropped.
     let credentials: [(name: [UInt8], value: [UInt8])]
+    /// Whether mcp-edge fetches OAuth tokens for this backend (client credentials): a client's
+    /// `Authorization` never reaches it, even before the first token is in.
+    var issuesTokens = false
 
     public init(name: String, index: Int, address: SocketAddress, host: String, path: String,
                 tls: TLSClientContext? = nil, serverName: String? = nil,

@@ -152,6 +152,8 @@ public struct ServingPlan {
     public var drainTimeout: UInt64
     /// Key sets fetched from `jwks_url`s, refreshed while the server runs.
     var keyRefreshers: [KeySetRefresher] = []
+    /// OAuth client credentials of backends, kept fresh while the server runs.
+    var tokenRefreshers: [BackendTokenRefresher] = []
 
     public init(workers: Int, listeners: [Listener], routes: RouteTable, serverCount: Int, settings: DataPlaneSettings,
                 drainTimeout: UInt64) {
@@ -178,6 +180,12 @@ public final class EdgeServer {
         }
         // Session-wide changes (DELETE, logging/setLevel) reach every worker of the process.
         let all = workers
+        for refresher in plan.tokenRefreshers {
+            let index = refresher.index
+            refresher.deliver = { value in
+                for worker in all { worker.loop.execute { [unowned worker] in worker.pool.setIssuedAuthorization(value, forServer: index) } }
+            }
+        }
         for worker in workers {
             worker.gateway.everyWorker = { change in
                 for peer in all {
@@ -190,6 +198,7 @@ public final class EdgeServer {
     /// Starts the worker threads (after a first fetch of every `jwks_url`).
     public func start() throws {
         for refresher in plan.keyRefreshers { try refresher.start() }
+        for refresher in plan.tokenRefreshers { try refresher.start() }
         for worker in workers {
             threads.append(try WorkerThread(name: "edge-worker-\(worker.index)") { worker.run() })
         }
@@ -203,5 +212,6 @@ public final class EdgeServer {
         }
         for thread in threads { thread.join() }
         for refresher in plan.keyRefreshers { refresher.stop() }
+        for refresher in plan.tokenRefreshers { refresher.stop() }
     }
 }

@@ -23,6 +23,35 @@ public enum HTTPSFetch {
     /// GETs `url` (`https://host[:port]/path`) with the system CAs, or `caFile`'s.
     public static func get(_ url: String, caFile: String? = nil, timeoutSeconds: Int = 10,
                            maxBytes: Int = 1 << 20) throws -> Response {
+        try request("GET", url, caFile: caFile, timeoutSeconds: timeoutSeconds, maxBytes: maxBytes)
+    }
+
+    /// POSTs a form (`application/x-www-form-urlencoded`, e.g. an OAuth token request).
+    public static func postForm(_ url: String, form: [(String, String)], headers: [(String, String)] = [],
+                                caFile: String? = nil, timeoutSeconds: Int = 10) throws -> Response {
+        let body = form.map { formEncode($0.0) + "=" + formEncode($0.1) }.joined(separator: "&")
+        return try request("POST", url, headers: headers + [("content-type", "application/x-www-form-urlencoded")],
+                           body: Array(body.utf8), caFile: caFile, timeoutSeconds: timeoutSeconds, maxBytes: 1 << 20)
+    }
+
+    /// RFC 6749 appendix B: every byte outside the unreserved set percent-encoded.
+    public static func formEncode(_ text: String) -> String {
+        var out = ""
+        for byte in text.utf8 {
+            switch byte {
+            case 0x30...0x39, 0x41...0x5A, 0x61...0x7A, 0x2D, 0x2E, 0x5F, 0x7E: out.unicodeScalars.append(Unicode.Scalar(byte))
+            default:
+                let digits = Array("0123456789ABCDEF".unicodeScalars)
+                out += "%"
+                out.unicodeScalars.append(digits[Int(byte >> 4)])
+                out.unicodeScalars.append(digits[Int(byte & 15)])
+            }
+        }
+        return out
+    }
+
+    static func request(_ method: String, _ url: String, headers: [(String, String)] = [], body: [UInt8] = [],
+                        caFile: String?, timeoutSeconds: Int, maxBytes: Int) throws -> Response {
         guard url.hasPrefix("https://") else { throw Failure(description: "only https:// URLs are fetched") }
         let rest = url.dropFirst("https://".count)
         let authority = rest.prefix { $0 != "/" && $0 != "?" }
@@ -49,11 +78,19 @@ public enum HTTPSFetch {
         case .error(let error): throw Failure(description: "TLS handshake with \(host): \(error)")
         }
         var request = ByteBuffer()
-        request.write("GET ")
-        request.write(contentsOf: Array((target.isEmpty ? "/" : String(target)).utf8))
+        request.write(contentsOf: Array((method + " " + (target.isEmpty ? "/" : String(target))).utf8))
         request.write(" HTTP/1.0\r\nhost: ")
         request.write(contentsOf: Array(authority.utf8))
-        request.write("\r\naccept: application/json\r\nuser-agent: mcp-edge\r\nconnection: close\r\n\r\n")
+        request.write("\r\naccept: application/json\r\nuser-agent: mcp-edge\r\nconnection: close")
+        for (name, value) in headers {
+            request.write(contentsOf: Array(("\r\n" + name + ": " + value).utf8))
+        }
+        if !body.isEmpty || method == "POST" {
+            request.write("\r\ncontent-length: ")
+            request.write(decimal: body.count)
+        }
+        request.write("\r\n\r\n")
+        request.write(contentsOf: body)
         while !request.isEmpty {
             guard case .written(let count) = tls.write(request) else { throw Failure(description: "cannot send the request to \(host)") }
             request.moveReaderIndex(forwardBy: count)

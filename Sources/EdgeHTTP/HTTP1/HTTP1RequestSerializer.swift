@@ -18,6 +18,7 @@ public enum HTTP1RequestSerializer {
                                  forwardedFor clientAddress: [UInt8], proto: StaticString,
                                  path: [UInt8]? = nil, host: [UInt8]? = nil,
                                  extraFields: [(name: [UInt8], value: [UInt8])] = [],
+                                 authorization: [UInt8]? = nil,
                                  into buffer: inout ByteBuffer) {
         if head.methodBytes.isEmpty { buffer.write(methodName(head.method)) } else { buffer.write(contentsOf: head.methodBytes) }
         buffer.write(" ")
@@ -36,6 +37,11 @@ public enum HTTP1RequestSerializer {
             buffer.write(contentsOf: field.name)
             buffer.write(": ")
             buffer.write(contentsOf: field.value)
+            buffer.write("\r\n")
+        }
+        if let authorization {
+            buffer.write("authorization: ")
+            buffer.write(contentsOf: authorization)
             buffer.write("\r\n")
         }
 

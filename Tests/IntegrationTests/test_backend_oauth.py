@@ -1,0 +1,97 @@
+"""OAuth client credentials for a backend: mcp-edge gets its own token from a token endpoint
+(HTTPS, a server written here), sends it to the backend on passthrough and gateway routes
+instead of anything the client sent, and fetches a new one before the old one expires."""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import ssl
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, unquote_plus
+
+from helpers.edge import free_port, launch_edge
+from helpers.gateway import initialize_body, legacy_headers, post
+from helpers.idp import sha256_hex
+
+
+class TokenEndpoint:
+    def __init__(self, tls_files, lifetime: int) -> None:
+        self.grants: list[dict] = []
+        self.lifetime = lifetime
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
+                auth = self.headers.get("Authorization", "")
+                basic = base64.b64decode(auth[6:]).decode() if auth.startswith("Basic ") else ""
+                # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined.
+                basic = ":".join(unquote_plus(part) for part in basic.split(":", 1))
+                outer.grants.append({"form": form, "basic": basic})
+                ok = form.get("grant_type") == "client_credentials" and basic == "edge-client:s3cret!"
+                body = (json.dumps({"access_token": f"tok-{len(outer.grants)}", "token_type": "Bearer",
+                                    "expires_in": outer.lifetime}) if ok else json.dumps({"error": "invalid_client"})).encode()
+                self.send_response(200 if ok else 401)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls_files["cert"], tls_files["key"])
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://localhost:{self.httpd.server_address[1]}/oauth/token"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def test_the_backend_gets_mcp_edges_own_token_and_a_fresh_one_before_it_expires(tls_files, raw_backend, edge_bin, tmp_path):
+    endpoint = TokenEndpoint(tls_files, lifetime=1)  # renewed after the 5 s floor
+    port = free_port()
+    text = (f"workers: 2\nlisteners: [{{name: plain, address: \"127.0.0.1:{port}\"}}]\n"
+            f"servers:\n  raw:\n    url: \"{raw_backend.url()}\"\n    credentials:\n      oauth:\n"
+            f"        token_url: {endpoint.url}\n        client_id: edge-client\n        client_secret: {{env: EDGE_TEST_OAUTH_SECRET}}\n"
+            f"        scope: mcp:tools\n        audience: https://raw.example.test/mcp\n        ca: {tls_files['ca']}\n"
+            "routes:\n  - {path: /mcp, passthrough: raw}\n  - {path: /gw/mcp, servers: [raw]}\n"
+            f"auth:\n  resource: https://mcp.example.test/mcp\n  api_keys:\n    - {{sha256: {sha256_hex('key-alice')}, subject: alice}}\n")
+    os.environ["EDGE_TEST_OAUTH_SECRET"] = "s3cret!"
+    try:
+        edge = launch_edge(edge_bin, tmp_path / "edge", text, plain_port=port)
+    finally:
+        del os.environ["EDGE_TEST_OAUTH_SECRET"]
+    try:
+        headers = {**legacy_headers(version=None), "Authorization": "Bearer key-alice"}
+        assert post(f"http://127.0.0.1:{port}/mcp", headers, initialize_body()).status_code == 200
+        post(f"http://127.0.0.1:{port}/gw/mcp", headers, initialize_body())
+        _, requests, _ = raw_backend.snapshot()
+        assert requests and all(r.header_all("authorization") == ["Bearer tok-1"] for r in requests), \
+            [r.header_all("authorization") for r in requests]
+        first = endpoint.grants[0]
+        assert first["form"] == {"grant_type": "client_credentials", "scope": "mcp:tools",
+                                 "resource": "https://raw.example.test/mcp", "audience": "https://raw.example.test/mcp"}
+        # The token lives one second: a new one is fetched and used (polled, at most 20 s).
+        deadline = time.time() + 20
+        while True:
+            post(f"http://127.0.0.1:{port}/mcp", headers, initialize_body())
+            _, requests, _ = raw_backend.snapshot()
+            if requests[-1].header("authorization") != "Bearer tok-1":
+                break
+            assert time.time() < deadline, "the token was not renewed"
+            time.sleep(0.2)
+        assert requests[-1].header("authorization") == f"Bearer tok-{len(endpoint.grants)}"
+        assert len(endpoint.grants) >= 2
+        assert not any("key-alice" in str(r.headers) for r in requests), "the client's credential never reaches the backend"
+    finally:
+        assert edge.stop() == []
+        endpoint.close()
