@@ -69,8 +69,17 @@ public final class VerifyingKey: @unchecked Sendable {
         let pushed = name.withUTF8Buffer { group in
             OSSL_PARAM_BLD_push_utf8_string(builder, ParamName.pointer(ParamName.group), UnsafeRawPointer(group.baseAddress!).assumingMemoryBound(to: CChar.self), group.count)
         }
-        let pushedPoint = point.withUnsafeBytes { OSSL_PARAM_BLD_push_octet_string(builder, ParamName.pointer(ParamName.publicKey), $0.baseAddress, $0.count) }
-        guard pushed == 1, pushedPoint == 1, let key = fromData(type: "EC", builder) else { return nil }
+        guard pushed == 1 else { return nil }
+        // The builder keeps the pointer, not the bytes, until `OSSL_PARAM_BLD_to_param`: the
+        // point must stay valid through `fromData` (ASan caught the first version reading it
+        // after `withUnsafeBytes` had returned).
+        let key = point.withUnsafeBytes { raw -> OpaquePointer? in
+            guard OSSL_PARAM_BLD_push_octet_string(builder, ParamName.pointer(ParamName.publicKey), raw.baseAddress, raw.count) == 1 else {
+                return nil
+            }
+            return fromData(type: "EC", builder)
+        }
+        guard let key else { return nil }
         return VerifyingKey(key, kind: curve == .p256 ? .ecP256 : .ecP384)
     }
 
