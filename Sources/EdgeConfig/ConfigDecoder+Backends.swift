@@ -145,11 +145,16 @@ extension ConfigDecoder {
     }
 
     private func decodeUpstreamTLS(_ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.UpstreamTLS? {
-        guard let reader = mapping(node, path, allowed: ["ca", "verify", "server_name"]) else { return nil }
+        guard let reader = mapping(node, path, allowed: ["ca", "verify", "server_name", "certificate", "key"]) else { return nil }
         let ca = reader["ca"].flatMap { readableFile($0, path.key("ca"), what: "CA bundle") }
         let verify = reader["verify"].flatMap { boolean($0, path.key("verify")) } ?? true
         let serverName = reader["server_name"].flatMap { string($0, path.key("server_name"), example: "mcp.example.com") }
-        return EdgeConfiguration.UpstreamTLS(caFile: ca, verify: verify, serverName: serverName)
+        let certificate = reader["certificate"].flatMap { readableFile($0, path.key("certificate"), what: "client certificate") }
+        let key = reader["key"].flatMap { readableFile($0, path.key("key"), what: "client key") }
+        if (reader["certificate"] == nil) != (reader["key"] == nil) {
+            issues.add("a client certificate needs both certificate and key", at: node.mark, path)
+        }
+        return EdgeConfiguration.UpstreamTLS(caFile: ca, verify: verify, serverName: serverName, certificate: certificate, key: key)
     }
 
     // MARK: Routes

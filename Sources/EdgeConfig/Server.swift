@@ -66,8 +66,14 @@ extension EdgeConfiguration {
         public let caFile: String?
         public let verify: Bool
         public let serverName: String?
+        /// mcp-edge's client certificate and key for backends that ask for one (mutual TLS).
+        public let certificate: String?
+        public let key: String?
 
-        public init(caFile: String? = nil, verify: Bool = true, serverName: String? = nil) {
+        public init(caFile: String? = nil, verify: Bool = true, serverName: String? = nil,
+                    certificate: String? = nil, key: String? = nil) {
+            self.certificate = certificate
+            self.key = key
             self.caFile = caFile
             self.verify = verify
             self.serverName = serverName

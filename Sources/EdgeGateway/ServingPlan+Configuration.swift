@@ -53,7 +53,8 @@ extension ServingPlan {
             var context: TLSClientContext?
             if url.scheme == .https {
                 do {
-                    context = try TLSClientContext(caFile: server.tls.caFile, verifyPeer: server.tls.verify)
+                    context = try TLSClientContext(caFile: server.tls.caFile, verifyPeer: server.tls.verify,
+                                                   certificate: server.tls.certificate, key: server.tls.key)
                 } catch {
                     throw PlanError(description: "server \(server.name): \(error)")
                 }

@@ -13,7 +13,10 @@ public final class TLSClientContext {
     ///   - caFile: PEM bundle of trusted CAs; nil uses the system store.
     ///   - verifyPeer: false only for tests and explicit operator opt-out.
     ///   - alpn: protocols offered, in preference order.
-    public init(caFile: String? = nil, verifyPeer: Bool = true, alpn: [ALPNProtocol] = [.http11]) throws {
+    ///   - certificate, key: a client certificate chain and its key, for servers that ask for
+    ///     one (mutual TLS).
+    public init(caFile: String? = nil, verifyPeer: Bool = true, alpn: [ALPNProtocol] = [.http11],
+                certificate: String? = nil, key: String? = nil) throws {
         handle = try SSLContextHandle(method: TLS_client_method(), what: "upstream connections")
         verifiesPeer = verifyPeer
         let ctx = handle.pointer
@@ -37,6 +40,14 @@ public final class TLSClientContext {
             }
         } else {
             SSL_CTX_set_verify(ctx, SSL_VERIFY_NONE, nil)
+        }
+        if let certificate, let key {
+            try handle.require(SSL_CTX_use_certificate_chain_file(ctx, certificate),
+                               "cannot load the client certificate \(certificate)", fix: "check the path and that it holds a PEM chain")
+            try handle.require(SSL_CTX_use_PrivateKey_file(ctx, key, SSL_FILETYPE_PEM),
+                               "cannot load the client key \(key)", fix: "check the path and that it holds a PEM private key")
+            try handle.require(SSL_CTX_check_private_key(ctx),
+                               "the client key \(key) does not belong to \(certificate)", fix: "give the key of that certificate")
         }
         let wire = ALPNProtocol.wireFormat(alpn)
         // Returns 0 on success, unlike most of OpenSSL.

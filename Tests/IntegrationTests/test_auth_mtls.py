@@ -101,3 +101,41 @@ def test_a_session_is_bound_to_the_certificate_holder(edge_bin, tmp_path, backen
             assert r.status_code == 200, r.text
     finally:
         assert edge.stop() == []
+
+
+def test_mcp_edge_presents_its_client_certificate_to_an_https_backend(edge_bin, tmp_path, backends, pki, gateway_factory):
+    """A backend behind a TLS front that requires client certificates (a second mcp-edge): the
+    gateway reaches it with `tls: {certificate, key}`, and without them the call fails with a
+    JSON-RPC error naming the backend."""
+    from helpers.gateway import call_text, connect, mcp_error_in, run
+
+    front_dir = tmp_path / "front"
+    front_dir.mkdir()
+    for name in ("cert", "key", "ca"):
+        shutil.copy(pki[name], front_dir / f"{name}.pem")
+    port, plain = free_port(), free_port()
+    alpha = backends.fast("alpha")
+    text = (f"workers: 1\nlisteners:\n  - {{name: mtls, address: \"127.0.0.1:{port}\", tls: {{certificate: cert.pem, key: key.pem, "
+            f"client_ca: ca.pem, client_certificates: required}}}}\n  - {{name: plain, address: \"127.0.0.1:{plain}\"}}\n"
+            f"servers:\n  alpha: {{url: \"{alpha.url}\"}}\nroutes:\n  - {{path: /mcp, passthrough: alpha}}\n")
+    front = launch_edge(edge_bin, front_dir, text, plain_port=plain, tls_port=port)
+    try:
+        url = f"https://localhost:{port}/mcp"
+        with_cert = gateway_factory({"secure": {"url": url, "tls": {"ca": str(pki["ca"]), "certificate": str(pki["alice"]["cert"]),
+                                                                  "key": str(pki["alice"]["key"])}}})
+        without = gateway_factory({"secure": {"url": url, "tls": {"ca": str(pki["ca"])}}})
+
+        async def call(gw):
+            async with connect(gw.url("/mcp", tls=False), mode="legacy") as c:
+                try:
+                    return await call_text(c, "secure__echo", {"text": "hi"})
+                except BaseException as exc:  # noqa: BLE001 - the SDK may wrap errors in groups
+                    error = mcp_error_in(exc)
+                    if error is None:
+                        raise
+                    return error
+        assert run(call, with_cert).endswith("hi")
+        error = run(call, without)
+        assert not isinstance(error, str) and -32019 <= error.code <= -32000 and "secure" in error.message, error
+    finally:
+        assert front.stop() == []
