@@ -56,6 +56,8 @@ final class RouteAccess {
             if let apiKeyHeader { fields.remove(name: apiKeyHeader) }
         }
         if !rules.isEmpty, !servers.contains(where: { rules.mayReach(identity, server: $0) }) {
+            // A tenant does not learn of other tenants' routes: the path answers as if unrouted.
+            if identity?.tenant != nil { return .refused(LocalAnswer.noRoute) }
             return .refused(LocalAnswer.forbidden("no rule allows \(identity.map { "subject \"\($0.subject)\"" } ?? "an anonymous request") to use this route"))
         }
         if let limits = rateLimits {
@@ -108,6 +110,9 @@ struct LocalAnswer {
     /// 403 for a browser origin the configuration does not allow (DNS rebinding).
     static let forbiddenOrigin = LocalAnswer(status: 403, body: jsonError(
         "forbidden_origin", "this Origin may not call MCP endpoints here; list it under origins: in the configuration"))
+
+    /// 404 as for a path without a route (a tenant's identity on another tenant's route).
+    static let noRoute = LocalAnswer(status: 404, contentType: "text/plain", body: Array("no route for this path\n".utf8))
 
     /// 403 for an identity no rule lets through.
     static func forbidden(_ description: String) -> LocalAnswer {

@@ -68,7 +68,7 @@ def test_certificates_name_identities_and_rules_apply(edge_bin, tmp_path, backen
             assert r.status_code == 200, r.text
         with client(pki, "bob") as c:
             r = c.post(url, content=INIT, headers=HEADERS)
-            assert r.status_code == 403 and r.json()["error"] == "access_denied", r.text
+            assert r.status_code == 404, r.text  # tenant globex: acme's route stays hidden
         with client(pki, None) as c:  # optional: no certificate, no other credential
             assert c.post(url, content=INIT, headers=HEADERS).status_code == 401
     finally:

@@ -94,13 +94,17 @@ def test_a_session_presented_by_another_identity_does_not_exist(gateway):
 
 
 def test_an_identity_that_reaches_no_server_is_refused_at_the_door(backends, gateway_factory):
+    """Another tenant's identity meets a path without a route (404: the route stays hidden);
+    an identity without a tenant that no rule lets in gets 403."""
     alpha = backends.fast("alpha")
-    gw = gateway_factory({"alpha": alpha}, [("/mcp", ["alpha"], {"rules": "[{allow: {tenants: [acme]}}]"})], extra=AUTH)
-    r = post(gw.url("/mcp", tls=False), {**legacy_headers(version=None), **bearer("bob")}, initialize_body())
-    assert r.status_code == 403
-    assert r.json()["error"] == "access_denied"
-    assert post(gw.url("/mcp", tls=False), {**legacy_headers(version=None), **bearer("alice")},
-                initialize_body()).status_code == 200
+    rules = "[{allow: {tenants: [acme], subjects: [alice]}}]"
+    gw = gateway_factory({"alpha": alpha}, [("/mcp", ["alpha"], {"rules": rules})], extra=AUTH)
+    url = gw.url("/mcp", tls=False)
+    other_tenant = post(url, {**legacy_headers(version=None), **bearer("bob")}, initialize_body())
+    assert other_tenant.status_code == 404 and other_tenant.text == "no route for this path\n"
+    same_tenant = post(url, {**legacy_headers(version=None), **bearer("mallory")}, initialize_body())
+    assert same_tenant.status_code == 404, "mallory has a tenant too: the route is not hers"
+    assert post(url, {**legacy_headers(version=None), **bearer("alice")}, initialize_body()).status_code == 200
 
 
 def test_argument_constraints_decide_tool_calls(backends, gateway_factory):
