@@ -247,7 +247,7 @@ extension ConfigDecoder {
     /// `credentials: {bearer: SECRET, headers: {Name: SECRET}}`, a SECRET being text, `{env: NAME}`
     /// or `{file: PATH}`. Error messages never repeat a secret's value.
     func decodeCredentials(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.CredentialField] {
-        guard let reader = mapping(node, path, allowed: ["bearer", "headers", "oauth"]) else { return [] }
+        guard let reader = mapping(node, path, allowed: ["bearer", "headers", "oauth", "token_exchange"]) else { return [] }
         var fields: [EdgeConfiguration.CredentialField] = []
         if let bearer = reader["bearer"], let secret = secretSource(bearer, path.key("bearer")) {
             fields.append(EdgeConfiguration.CredentialField(name: "authorization", prefix: "Bearer ", secret: secret))
@@ -379,12 +379,12 @@ extension ConfigDecoder {
 
 extension ConfigDecoder {
     /// `credentials.oauth: {token_url, client_id, client_secret, scope, audience, ca}`.
-    func decodeOAuthClient(_ credentials: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.OAuthClient? {
+    func decodeOAuthClient(_ credentials: YAMLNode, _ path: KeyPath, key: String = "oauth") -> EdgeConfiguration.OAuthClient? {
         guard case .mapping(let pairs) = credentials,
-              let entry = pairs.pairs.first(where: { if case .scalar(let s) = $0.key { return s.string == "oauth" }; return false })
+              let entry = pairs.pairs.first(where: { if case .scalar(let s) = $0.key { return s.string == key }; return false })
         else { return nil }
         let node = entry.value
-        let p = path.key("oauth")
+        let p = path.key(key)
         guard let reader = mapping(node, p, allowed: ["token_url", "client_id", "client_secret", "scope", "audience", "ca"]) else { return nil }
         let url = required(reader, "token_url", example: "https://idp.example.com/oauth/token")
             .flatMap { string($0, p.key("token_url"), example: "https://idp.example.com/oauth/token") }

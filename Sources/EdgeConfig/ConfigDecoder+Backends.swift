@@ -72,13 +72,17 @@ extension ConfigDecoder {
         }
         let credentials = reader["credentials"].map { decodeCredentials($0, path.key("credentials")) } ?? []
         let oauth = reader["credentials"].flatMap { decodeOAuthClient($0, path.key("credentials")) }
+        let exchange = reader["credentials"].flatMap { decodeOAuthClient($0, path.key("credentials"), key: "token_exchange") }
+        if oauth != nil, exchange != nil, let node = reader["credentials"] {
+            issues.add("has both oauth and token_exchange; keep one (both set Authorization)", at: node.mark, path.key("credentials"))
+        }
         if oauth != nil, credentials.contains(where: { $0.name == "authorization" }), let node = reader["credentials"] {
             issues.add("has both bearer and oauth; keep one (both set Authorization)", at: node.mark, path.key("credentials"))
         }
         return EdgeConfiguration.Server(
             name: name, backend: backend,
             process: EdgeConfiguration.ProcessOptions(environment: environment, workingDirectory: cwd, perSession: perSession),
-            tls: tls, credentials: credentials, oauth: oauth)
+            tls: tls, credentials: credentials, oauth: oauth, tokenExchange: exchange)
     }
 
     private func decodeBackend(_ reader: MappingReader, _ node: YAMLNode, _ path: KeyPath) -> EdgeConfiguration.Backend? {
@@ -186,6 +190,11 @@ extension ConfigDecoder {
             if case .passthrough? = target, let limits = rateLimits, !limits.tools.isEmpty, let node = reader["rate_limits"] {
                 issues.add("rate limits per tool need a gateway route (servers: [NAME]); a passthrough route does not read tool names",
                            at: node.mark, itemPath.key("rate_limits").key("tools"))
+            }
+            if case .passthrough(let name)? = target, servers.servers.first(where: { $0.name == name })?.tokenExchange != nil,
+               let node = reader["passthrough"] {
+                issues.add("server \(name) trades the client's token (credentials.token_exchange), which needs a gateway route (servers: [\(name)]); a passthrough route writes the request before a token could come back",
+                           at: node.mark, itemPath.key("passthrough"))
             }
             if case .passthrough? = target, let rules, let node = reader["rules"] {
                 refuseGatewayRules(rules, at: node, itemPath.key("rules"))

@@ -12,10 +12,14 @@ extension EdgeConfiguration {
         public let credentials: [CredentialField]
         /// OAuth 2.0 client credentials: mcp-edge gets its own token for this backend.
         public let oauth: OAuthClient?
+        /// RFC 8693 token exchange: the client's token traded for one meant for this backend.
+        public let tokenExchange: OAuthClient?
 
         public init(name: String, backend: Backend, process: ProcessOptions = ProcessOptions(),
-                    tls: UpstreamTLS = UpstreamTLS(), credentials: [CredentialField] = [], oauth: OAuthClient? = nil) {
+                    tls: UpstreamTLS = UpstreamTLS(), credentials: [CredentialField] = [], oauth: OAuthClient? = nil,
+                    tokenExchange: OAuthClient? = nil) {
             self.oauth = oauth
+            self.tokenExchange = tokenExchange
             self.name = name
             self.backend = backend
             self.process = process

@@ -24,6 +24,8 @@ final class BackendCall: Downstream {
     /// A relay's call reports to its request directly instead (`relayInfo` non-nil): no
     /// closures to allocate on the hot path. Weak: the client may leave while the call runs.
     weak var relayRequest: GatewayRequest?
+    /// The client's bearer token, for a backend that takes exchanged tokens (nil otherwise).
+    var subjectToken: [UInt8]?
     var relayInfo: RelayInfo?
     /// The relay's gateway id, as decimal digits (storage kept across reuses).
     var relayID: [UInt8] = []

@@ -50,8 +50,10 @@ extension GatewayContext {
     /// Sends one request of the gateway's own and hands back the JSON-RPC answer.
     @discardableResult
     func ask(_ backend: GatewayBackend, use: BackendSessionUse?, method: String, params: JSONObject,
-             notification: Bool = false, completion: @escaping (BackendAnswer) -> Void) -> BackendCall? {
+             notification: Bool = false, subject: [UInt8]? = nil,
+             completion: @escaping (BackendAnswer) -> Void) -> BackendCall? {
         let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
+        call.subjectToken = subject ?? operationSubject
         var answer = BackendAnswer()
         call.onHead = { status, session in
             answer.status = status
@@ -87,6 +89,7 @@ extension GatewayContext {
     func askPage(_ backend: GatewayBackend, use: BackendSessionUse?, method: String, params: JSONObject,
                  completion: @escaping (BackendPage) -> Void) -> BackendCall? {
         let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
+        call.subjectToken = operationSubject
         var page = BackendPage()
         call.onHead = { status, session in
             page.status = status
@@ -158,6 +161,7 @@ extension GatewayContext {
             // The worker's process is initialised once, for every session.
             return stdioUse(backend, session: nil) { done($0, BackendAnswer()) }
         }
+        let subject = operationSubject
         ask(backend, use: nil, method: "initialize", params: params) { [unowned self] answer in
             guard let result = answer.result else { return done(nil, answer) }
             var negotiated = version
@@ -165,7 +169,8 @@ extension GatewayContext {
             if case .object(let capabilities)? = result["capabilities"] { state.capabilities = capabilities }
             if case .string(let text)? = result["instructions"] { state.instructions = text }
             let use = BackendSessionUse(sessionID: answer.sessionID, version: negotiated, isModern: false)
-            self.ask(backend, use: use, method: "notifications/initialized", params: JSONObject(), notification: true) { _ in
+            self.ask(backend, use: use, method: "notifications/initialized", params: JSONObject(), notification: true,
+                     subject: subject) { _ in
                 done(use, answer)
             }
         }
@@ -194,6 +199,12 @@ extension GatewayContext {
         guard case .http(let target) = backend.kind, use.sessionID != nil else { return }
         let call = BackendCall(maxResponseBytes: 64 * 1024)
         call.onEnd = { _ in }
+        call.subjectToken = operationSubject
+        if let settings = target.exchange {
+            return startExchanged(call, target: target, settings: settings) { buffer, issued in
+                BackendRequestWriter.delete(target: target, use: use, issued: issued, into: &buffer)
+            }
+        }
         call.start(target: target, pool: pool) { buffer in
             BackendRequestWriter.delete(target: target, use: use, issued: self.pool.issuedAuthorization(target), into: &buffer)
         }

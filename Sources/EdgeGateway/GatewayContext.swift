@@ -65,6 +65,11 @@ final class GatewayContext {
     let loop: EventLoop
     /// The worker's rate buckets (per-tool limits are taken here).
     var limiter: RateLimiter = LocalRateLimiter()
+    /// Tokens exchanged for clients' tokens (nil: no backend exchanges tokens).
+    var exchanged: ExchangedTokens?
+    /// The client token of the request now calling into this context (set by the request before
+    /// it probes, opens sessions or lists): calls the context makes for it carry it.
+    var operationSubject: [UInt8]?
     let pool: UpstreamPool
     let settings: DataPlaneSettings
     let sealer: SessionSealer
@@ -165,6 +170,12 @@ final class GatewayContext {
               name: [UInt8]?, id: Int?, body: [UInt8]) {
         switch backend.kind {
         case .http(let target):
+            if let settings = target.exchange {
+                return startExchanged(call, target: target, settings: settings) { buffer, issued in
+                    BackendRequestWriter.post(target: target, use: use, method: method, name: name, body: body,
+                                              issued: issued, into: &buffer)
+                }
+            }
             call.start(target: target, pool: pool) { buffer in
                 BackendRequestWriter.post(target: target, use: use, method: method, name: name, body: body,
                                           issued: self.pool.issuedAuthorization(target), into: &buffer)
@@ -190,12 +201,37 @@ final class GatewayContext {
             }
             return send(call, to: backend, use: use, method: method, name: name, id: id, body: edits.applied(to: source))
         }
+        if let settings = target.exchange {
+            return startExchanged(call, target: target, settings: settings) { buffer, issued in
+                BackendRequestWriter.post(target: target, use: use, method: method, name: name,
+                                          bodyLength: source.count + edits.growth, issued: issued, into: &buffer) { buffer in
+                    edits.apply(to: source) { buffer.write(contentsOf: $0) }
+                }
+            }
+        }
         call.start(target: target, pool: pool) { buffer in
             BackendRequestWriter.post(target: target, use: use, method: method, name: name,
                                       bodyLength: source.count + edits.growth, issued: self.pool.issuedAuthorization(target),
                                       into: &buffer) { buffer in
                 edits.apply(to: source) { buffer.write(contentsOf: $0) }
             }
+        }
+    }
+
+    /// Starts `call` once the backend's token for the call's client token is known (RFC 8693
+    /// exchange, cached per worker); fails it when there is no client token or no exchange.
+    func startExchanged(_ call: BackendCall, target: UpstreamTarget, settings: TokenExchangeSettings,
+                        write: @escaping (inout ByteBuffer, [UInt8]?) -> Void) {
+        guard let exchanged, let subject = call.subjectToken else {
+            return call.failed(code: GatewayCodes.unavailable,
+                               reason: "takes exchanged tokens and the request carries no bearer token to exchange")
+        }
+        exchanged.token(for: target, settings: settings, subject: subject, loop: loop) { [pool] bearer in
+            guard !call.isFinished else { return }
+            guard let bearer else {
+                return call.failed(code: GatewayCodes.unavailable, reason: "refused: its token exchange failed (see the log)")
+            }
+            call.start(target: target, pool: pool) { write(&$0, bearer) }
         }
     }
 

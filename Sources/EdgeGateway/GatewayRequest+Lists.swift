@@ -178,6 +178,7 @@ extension GatewayRequest {
                 }
                 var params = JSONObject()
                 if let cursor { params["cursor"] = .string(cursor) }
+                self.context.operationSubject = self.clientToken
                 let call = self.context.askPage(backend, use: use, method: kind.method, params: params) { answer in
                     guard generation == self.generation, !finished else { return }
                     if answer.status == 404, !use.isModern, use.sessionID != nil, attempt == 0 {

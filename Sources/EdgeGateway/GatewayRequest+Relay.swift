@@ -164,6 +164,7 @@ extension GatewayRequest {
         let method = fields.method.map { body[$0].dropFirst().dropLast() }
         // Mcp-Name mirrors the backend's own params.name, or params.uri for resources/read.
         let headerName = rename?.name ?? (isMethod("resources/read") ? fields.uri.flatMap { JSONString.decode(body[$0]) } : nil)
+        call.subjectToken = clientToken
         context.send(call, to: backend, use: use, method: method, name: headerName, id: gatewayID, splicing: body[...], edits)
     }
 
@@ -391,6 +392,7 @@ extension GatewayRequest {
             if let use {
                 let call = BackendCall(maxResponseBytes: 64 * 1024)
                 call.onEnd = { _ in }
+                call.subjectToken = self.clientToken
                 self.context.send(call, to: backend, use: use, method: nil, name: nil, id: nil, body: out)
             }
             self.respondAccepted()

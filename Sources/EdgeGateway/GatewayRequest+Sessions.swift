@@ -10,6 +10,7 @@ extension GatewayRequest {
     func backendUse(for backend: GatewayBackend, _ done: @escaping (BackendSessionUse?) -> Void) {
         let session = self.session
         let isModern = era.isModern
+        context.operationSubject = clientToken
         context.probe(backend) { [weak self] state in
             guard let self else { return }
             switch state.era {
@@ -21,6 +22,7 @@ extension GatewayRequest {
                 if case .stdio = backend.kind {
                     return self.context.stdioUse(backend, session: isModern ? nil : session?.nonce, done)
                 }
+                self.context.operationSubject = self.clientToken
                 guard !isModern, let session else { return self.context.sharedSession(backend, done) }
                 if let cached = self.context.cachedSession(nonce: session.nonce, server: backend.nameBytes) {
                     return done(cached)
@@ -38,6 +40,7 @@ extension GatewayRequest {
         let capabilities = JSONValue.parse(session.clientCapabilities[...]) ?? .object(JSONObject())
         let info = JSONValue.parse(session.clientInfo[...]) ?? .object(JSONObject())
         let context = self.context!
+        context.operationSubject = clientToken
         context.openSession(backend, version: session.protocolVersion, capabilities: capabilities, clientInfo: info) { use, _ in
             if let use { context.cacheSession(use, nonce: session.nonce, server: backend.nameBytes) }
             done(use)
@@ -50,6 +53,7 @@ extension GatewayRequest {
             openForClient(backend, session: session) { _ in done() }
         } else {
             context.backends[backend.index].shared = nil
+            context.operationSubject = clientToken
             context.sharedSession(backend) { _ in done() }
         }
     }
@@ -91,6 +95,7 @@ extension GatewayRequest {
             self.respondResult(result, sessionID: token)
         }
         for (index, backend) in backends.enumerated() {
+            context.operationSubject = clientToken
             context.probe(backend) { [weak self] backendState in
                 guard let self else { return }
                 guard generation == self.generation else { return }
@@ -107,6 +112,7 @@ extension GatewayRequest {
                         if remaining == 0 { finish() }
                     }
                 }
+                self.context.operationSubject = self.clientToken
                 self.context.openSession(backend, version: version, capabilities: capabilities, clientInfo: clientInfo) { use, _ in
                     guard generation == self.generation else { return }
                     opened[index] = use
@@ -152,10 +158,12 @@ extension GatewayRequest {
             if remaining == 0 { finish() }
         }
         for backend in backends {
+            context.operationSubject = clientToken
             context.probe(backend) { [weak self] state in
                 guard let self else { return }
                 guard generation == self.generation else { return }
                 if state.era == .legacy, state.capabilities == nil {
+                    self.context.operationSubject = self.clientToken
                     self.context.sharedSession(backend) { _ in one() }
                 } else {
                     one()
@@ -229,6 +237,12 @@ extension GatewayRequest {
                     open -= 1
                     settle()
                 }
+                call.subjectToken = self.clientToken
+                if let settings = target.exchange {
+                    return self.context.startExchanged(call, target: target, settings: settings) { buffer, issued in
+                        BackendRequestWriter.get(target: target, use: use, issued: issued, into: &buffer)
+                    }
+                }
                 call.start(target: target, pool: self.context.pool) { buffer in
                     BackendRequestWriter.get(target: target, use: use, issued: self.context.pool.issuedAuthorization(target),
                                              into: &buffer)
@@ -265,8 +279,9 @@ extension GatewayRequest {
             context.broadcast { $0.setLogLevel(level, for: nonce) }
         }
         for backend in route.backends {
-            backendUse(for: backend) { [context] use in
+            backendUse(for: backend) { [context, clientToken] use in
                 guard let use, !use.isModern else { return }
+                context!.operationSubject = clientToken
                 context!.ask(backend, use: use, method: "logging/setLevel", params: params) { _ in }
             }
         }

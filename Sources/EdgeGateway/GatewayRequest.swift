@@ -29,6 +29,8 @@ final class GatewayRequest {
     /// Who sent the request (nil on a route without authentication), and the route's rules.
     var identity: Identity?
     var access: RouteAccess?
+    /// The client's bearer token, kept when a backend of the route exchanges tokens (RFC 8693).
+    var clientToken: [UInt8]?
     /// A routing header the request carries more than once (refused).
     var duplicatedHeader: String?
     var era: ClientEra = .legacy(version: nil)
@@ -106,6 +108,11 @@ final class GatewayRequest {
         if counts.version > 1 { duplicatedHeader = "MCP-Protocol-Version" }
         if counts.method > 1 { duplicatedHeader = "Mcp-Method" }
         if counts.name > 1 { duplicatedHeader = "Mcp-Name" }
+        clientToken = nil
+        if route.exchangesTokens, let index = headers.firstIndex(name: Array("authorization".utf8)),
+           let token = BearerCredential.candidate(in: headers.value(at: index)) {
+            clientToken = Array(token)
+        }
         sessionHeaderBuffer.set(headers.first(.mcpSessionId))
         methodHeaderBuffer.set(headers.firstIndex(name: "mcp-method").map { headers.value(at: $0) })
         nameHeaderBuffer.set(headers.firstIndex(name: "mcp-name").map { headers.value(at: $0) })
@@ -140,6 +147,7 @@ final class GatewayRequest {
             var params = JSONObject()
             params["requestId"] = .number(Array(String(relayed.gatewayID).utf8))
             params["reason"] = "the client went away"
+            context.operationSubject = clientToken
             context.ask(relayed.backend, use: relayed.use, method: "notifications/cancelled", params: params,
                         notification: true) { _ in }
             self.relayed = nil

@@ -33,6 +33,8 @@ public final class GatewayRoute {
     let backends: [GatewayBackend]
     let options: EdgeConfiguration.GatewayOptions
     let identity: RouteIdentity
+    /// Whether a backend takes exchanged tokens (requests then keep the client's token).
+    let exchangesTokens: Bool
 
     init(index: Int, path: String, backends: [GatewayBackend], options: EdgeConfiguration.GatewayOptions, edgeVersion: String) {
         self.index = index
@@ -40,6 +42,7 @@ public final class GatewayRoute {
         self.pathBytes = Array(path.utf8)
         self.backends = backends
         self.options = options
+        exchangesTokens = backends.contains { if case .http(let target) = $0.kind { return target.exchange != nil }; return false }
         identity = RouteIdentity(name: options.serverName, version: options.serverVersion,
                                  instructions: options.instructions, servers: backends.map(\.name),
                                  edgeVersion: edgeVersion)

@@ -67,6 +67,13 @@ extension ServingPlan {
             targets[server.name] = UpstreamTarget(name: server.name, index: targets.count, address: address,
                                                   host: url.hostHeader, path: url.path, tls: context,
                                                   serverName: server.tls.serverName ?? url.host, credentials: credentials)
+            if let exchange = server.tokenExchange, let target = targets[server.name] {
+                target.exchange = TokenExchangeSettings(
+                    server: server.name, tokenURL: exchange.tokenURL,
+                    clientID: try Self.secret(exchange.clientID, server: server.name, field: "token_exchange.client_id"),
+                    clientSecret: try Self.secret(exchange.clientSecret, server: server.name, field: "token_exchange.client_secret"),
+                    audience: exchange.audience, scope: exchange.scope, caFile: exchange.caFile)
+            }
             if let oauth = server.oauth, let target = targets[server.name] {
                 target.issuesTokens = true
                 tokenRefreshers.append(BackendTokenRefresher(
@@ -149,6 +156,7 @@ extension ServingPlan {
                   drainTimeout: Self.milliseconds(config.timeouts.drain))
         keyRefreshers = access.refreshers
         self.tokenRefreshers = tokenRefreshers
+        if targets.values.contains(where: { $0.exchange != nil }) { tokenExchanges = TokenExchangeThread() }
     }
 
     /// A credential's value, read now. Errors name the source, never the value.

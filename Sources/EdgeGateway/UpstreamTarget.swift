@@ -24,6 +24,8 @@ public final class UpstreamTarget {
     /// Whether mcp-edge fetches OAuth tokens for this backend (client credentials): a client's
     /// `Authorization` never reaches it, even before the first token is in.
     var issuesTokens = false
+    /// RFC 8693: the client's token is traded for one meant for this backend (gateway routes).
+    var exchange: TokenExchangeSettings?
 
     public init(name: String, index: Int, address: SocketAddress, host: String, path: String,
                 tls: TLSClientContext? = nil, serverName: String? = nil,

@@ -43,6 +43,7 @@ public final class Worker {
         pool = UpstreamPool(loop: loop, settings: plan.settings, serverCount: plan.serverCount, buffers: buffers)
         gateway = GatewayContext(loop: loop, pool: pool, settings: plan.settings, routes: plan.routes.gatewayRoutes)
         gateway.limiter = limiter
+        gateway.exchanged = plan.tokenExchanges.map(ExchangedTokens.init)
         for listener in plan.listeners {
             let fd = try Socket.listen(listener.address, reusePort: true)
             let acceptor = Acceptor(fd: fd, tls: listener.tls, worker: self)
@@ -154,6 +155,8 @@ public struct ServingPlan {
     var keyRefreshers: [KeySetRefresher] = []
     /// OAuth client credentials of backends, kept fresh while the server runs.
     var tokenRefreshers: [BackendTokenRefresher] = []
+    /// Where RFC 8693 exchanges are made (nil: no backend exchanges tokens).
+    var tokenExchanges: TokenExchangeThread?
 
     public init(workers: Int, listeners: [Listener], routes: RouteTable, serverCount: Int, settings: DataPlaneSettings,
                 drainTimeout: UInt64) {
@@ -199,6 +202,7 @@ public final class EdgeServer {
     public func start() throws {
         for refresher in plan.keyRefreshers { try refresher.start() }
         for refresher in plan.tokenRefreshers { try refresher.start() }
+        try plan.tokenExchanges?.start()
         for worker in workers {
             threads.append(try WorkerThread(name: "edge-worker-\(worker.index)") { worker.run() })
         }
@@ -213,5 +217,6 @@ public final class EdgeServer {
         for thread in threads { thread.join() }
         for refresher in plan.keyRefreshers { refresher.stop() }
         for refresher in plan.tokenRefreshers { refresher.stop() }
+        plan.tokenExchanges?.stop()
     }
 }

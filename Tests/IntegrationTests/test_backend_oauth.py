@@ -95,3 +95,76 @@ def test_the_backend_gets_mcp_edges_own_token_and_a_fresh_one_before_it_expires(
     finally:
         assert edge.stop() == []
         endpoint.close()
+
+
+class ExchangeEndpoint(TokenEndpoint):
+    """RFC 8693: trades a subject token for one meant for the backend, and counts the trades."""
+
+    def __init__(self, tls_files) -> None:
+        self.exchanges: list[dict] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args) -> None:
+                pass
+
+            def do_POST(self) -> None:
+                form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
+                outer.exchanges.append(form)
+                ok = form.get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange" and form.get("subject_token")
+                body = json.dumps({"access_token": f"exch-{len(outer.exchanges)}", "token_type": "Bearer",
+                                   "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
+                                   "expires_in": 600}).encode() if ok else b'{"error":"invalid_request"}'
+                self.send_response(200 if ok else 400)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(tls_files["cert"], tls_files["key"])
+        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
+        self.url = f"https://localhost:{self.httpd.server_address[1]}/oauth/token"
+        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+
+
+def test_token_exchange_gives_the_backend_a_token_of_its_own_per_client(tls_files, raw_backend, edge_bin, tmp_path):
+    from helpers.idp import Issuer
+    issuer = Issuer(tmp_path, "https://mcp.example.test/mcp")
+    endpoint = ExchangeEndpoint(tls_files)
+    port = free_port()
+    text = (f"workers: 1\nlisteners: [{{name: plain, address: \"127.0.0.1:{port}\"}}]\n"
+            f"servers:\n  raw:\n    url: \"{raw_backend.url()}\"\n    credentials:\n      token_exchange:\n"
+            f"        token_url: {endpoint.url}\n        client_id: edge\n        client_secret: s3cret\n"
+            f"        audience: https://raw.example.test/mcp\n        ca: {tls_files['ca']}\n"
+            "routes:\n  - {path: /mcp, servers: [raw]}\n"
+            f"auth:\n  resource: https://mcp.example.test/mcp\n  jwt: {{issuer: https://idp.example.test, jwks_file: {issuer.jwks_path}}}\n")
+    edge = launch_edge(edge_bin, tmp_path / "edge", text, plain_port=port)
+    try:
+        alice, bob = issuer.token(sub="alice"), issuer.token("ES256", sub="bob")
+        url = f"http://127.0.0.1:{port}/mcp"
+        for token in (alice, alice, bob):
+            r = post(url, {**legacy_headers(version=None), "Authorization": f"Bearer {token}"}, initialize_body())
+            assert r.status_code == 200, r.text
+        subjects = [x["subject_token"] for x in endpoint.exchanges]
+        assert subjects == [alice, bob], "one exchange per client token, then the worker's cache"
+        assert all(x["audience"] == "https://raw.example.test/mcp" for x in endpoint.exchanges)
+        _, requests, _ = raw_backend.snapshot()
+        seen = {r.header("authorization") for r in requests}
+        assert seen <= {"Bearer exch-1", "Bearer exch-2"} and len(seen) == 2, seen
+        assert not any(alice in str(r.headers) or bob in str(r.headers) for r in requests)
+    finally:
+        assert edge.stop() == []
+        endpoint.close()
+
+
+def test_check_refuses_token_exchange_on_a_passthrough_route(tls_files, edge_bin, tmp_path):
+    import subprocess
+    cfg = tmp_path / "edge.yaml"
+    cfg.write_text(f"listeners: [{{address: \"127.0.0.1:{free_port()}\"}}]\n"
+                   "servers:\n  raw:\n    url: http://127.0.0.1:9/mcp\n    credentials:\n      token_exchange: "
+                   "{token_url: https://idp.example.test/token, client_id: a, client_secret: b}\n"
+                   "routes:\n  - {path: /mcp, passthrough: raw}\n")
+    out = subprocess.run([str(edge_bin), "check", "--config", str(cfg)], capture_output=True, text=True, timeout=30)
+    assert out.returncode != 0 and "needs a gateway route" in out.stdout + out.stderr
