@@ -18,6 +18,9 @@ final class KeySetRefresher {
     let minimumInterval: UInt64
     private let stopRequested = Atomic<Bool>(false)
     private var thread: WorkerThread?
+    /// Milliseconds until the next scheduled fetch: the response's `Cache-Control: max-age`
+    /// when it gives one, kept between `minimumInterval` and `interval`.
+    private let nextDue = Atomic<UInt64>(0)
 
     init(url: String, caFile: String?, store: KeyStore, intervalMilliseconds: UInt64, minimumIntervalMilliseconds: UInt64) {
         self.url = url
@@ -45,6 +48,8 @@ final class KeySetRefresher {
                 return false
             case .success(let set):
                 store.replace(set)
+                nextDue.store(Self.lifetime(response.header("cache-control"), minimum: minimumInterval, maximum: interval),
+                              ordering: .relaxed)
                 for note in set.skipped { EdgeLog.write("jwks_url \(url): left out \(note)") }
                 return true
             }
@@ -54,8 +59,21 @@ final class KeySetRefresher {
         }
     }
 
+    /// `max-age` of a `Cache-Control` value in milliseconds, clamped; `maximum` without one.
+    static func lifetime(_ cacheControl: String?, minimum: UInt64, maximum: UInt64) -> UInt64 {
+        guard let cacheControl else { return maximum }
+        for directive in cacheControl.split(separator: ",") {
+            let parts = directive.split(separator: "=", maxSplits: 1).map { String($0).filter { $0 != " " } }
+            if parts.count == 2, parts[0].lowercased() == "max-age", let seconds = UInt64(parts[1]) {
+                return Swift.min(Swift.max(seconds * 1000, minimum), maximum)
+            }
+        }
+        return maximum
+    }
+
     /// Fetches once, then keeps refreshing on a thread until `stop`.
     func start() throws {
+        nextDue.store(interval, ordering: .relaxed)
         refresh()
         thread = try WorkerThread(name: "edge-jwks") { [self] in
             var last = EventLoop.monotonicMilliseconds()
@@ -63,7 +81,7 @@ final class KeySetRefresher {
                 usleep(100_000)
                 let now = EventLoop.monotonicMilliseconds()
                 let elapsed = now &- last
-                if elapsed >= interval || (elapsed >= minimumInterval && store.takeUnknownKeyNote()) {
+                if elapsed >= nextDue.load(ordering: .relaxed) || (elapsed >= minimumInterval && store.takeUnknownKeyNote()) {
                     refresh()
                     last = EventLoop.monotonicMilliseconds()
                 }

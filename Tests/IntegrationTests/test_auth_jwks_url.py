@@ -26,6 +26,7 @@ class JWKSServer:
     def __init__(self, tls_files, document: dict) -> None:
         self.document = document
         self.fetches = 0
+        self.max_age: int | None = None
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -37,6 +38,8 @@ class JWKSServer:
                 data = json.dumps(outer.document).encode() if self.path == "/jwks.json" else b"{}"
                 self.send_response(200 if self.path == "/jwks.json" else 404)
                 self.send_header("Content-Type", "application/json")
+                if outer.max_age is not None:
+                    self.send_header("Cache-Control", f"public, max-age={outer.max_age}")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
@@ -123,5 +126,18 @@ def test_an_unreachable_key_server_is_logged_and_tokens_refused(edge_bin, tmp_pa
         r = post(url, {**legacy_headers(version=None), "Authorization": f"Bearer {issuer.token()}"}, initialize_body())
         assert r.status_code == 401
         assert "jwks_url" in edge.stderr_path.read_text()
+    finally:
+        assert edge.stop() == []
+
+
+def test_the_key_sets_max_age_schedules_the_next_fetch(edge_bin, tmp_path, backends, jwks_server, issuer, tls_files):
+    jwks_server.max_age = 1  # seconds; jwks_refresh stays at its 10 min default
+    edge, url = start(edge_bin, tmp_path, backends, jwks_server, tls_files)
+    try:
+        deadline = time.time() + 15
+        while jwks_server.fetches < 3:
+            assert time.time() < deadline, f"only {jwks_server.fetches} fetch(es): max-age was not followed"
+            time.sleep(0.2)
+        assert status(url, issuer.token()) == 200
     finally:
         assert edge.stop() == []
