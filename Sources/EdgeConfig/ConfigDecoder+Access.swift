@@ -1,7 +1,7 @@
 /// `auth:` and `rules:`, at the top level and per route.
 extension ConfigDecoder {
     static let authKeys = ["resource", "authorization_servers", "scopes_supported", "required_scopes", "api_keys",
-                           "api_key_header", "jwt", "client_certificates"]
+                           "api_keys_file", "api_key_header", "jwt", "client_certificates"]
     static let jwtKeys = ["issuer", "audiences", "jwks_file", "jwks_url", "jwks_ca", "jwks_refresh", "jwks_refresh_min",
                           "algorithms", "leeway", "max_token_bytes", "claims"]
     static let ruleKeys = ["subjects", "tenants", "groups", "scopes", "servers", "tools", "prompts", "resources", "methods",
@@ -16,7 +16,10 @@ extension ConfigDecoder {
         } ?? []
         let supported = reader["scopes_supported"].flatMap { stringList($0, path.key("scopes_supported"), example: "[mcp:tools]") } ?? []
         let required = reader["required_scopes"].flatMap { stringList($0, path.key("required_scopes"), example: "[mcp:tools]") } ?? []
-        let keys = reader["api_keys"].map { decodeAPIKeys($0, path.key("api_keys")) } ?? []
+        var keys = reader["api_keys"].map { decodeAPIKeys($0, path.key("api_keys")) } ?? []
+        if let node = reader["api_keys_file"], let file = readableFile(node, path.key("api_keys_file"), what: "API keys") {
+            keys += apiKeysFromFile(file, at: node, path.key("api_keys_file"))
+        }
         var header: String?
         if let node = reader["api_key_header"], let name = string(node, path.key("api_key_header"), example: "X-API-Key") {
             if name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-" || $0 == "_") }),
@@ -54,7 +57,7 @@ extension ConfigDecoder {
             certificates = EdgeConfiguration.CertificateIdentity(subject: subject, tenantFromOrganization: flag("tenant", "organization"),
                                                                  groupsFromUnits: flag("groups", "organizational_units"))
         }
-        if keys.isEmpty, reader["jwt"] == nil, !reader.has("api_keys"), reader["client_certificates"] == nil {
+        if keys.isEmpty, reader["jwt"] == nil, !reader.has("api_keys"), !reader.has("api_keys_file"), reader["client_certificates"] == nil {
             issues.add("authenticates nobody: give api_keys, jwt and/or client_certificates", at: node.mark, path)
         }
         return EdgeConfiguration.Auth(resource: resource, authorizationServers: servers, scopesSupported: supported,
@@ -72,7 +75,7 @@ extension ConfigDecoder {
         return text
     }
 
-    private func decodeAPIKeys(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.APIKey] {
+    func decodeAPIKeys(_ node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.APIKey] {
         guard let items = sequence(node, path, example: "[{sha256: 9f86d08…, subject: alice}]") else { return [] }
         var keys: [EdgeConfiguration.APIKey] = []
         for (position, item) in items.enumerated() {
@@ -399,5 +402,36 @@ extension ConfigDecoder {
         guard let url, let id, let secret else { return nil }
         if reader.entries.isEmpty { return nil }
         return EdgeConfiguration.OAuthClient(tokenURL: url, clientID: id, clientSecret: secret, scope: scope, audience: audience, caFile: ca)
+    }
+}
+
+extension ConfigDecoder {
+    /// `api_keys_file`: a YAML file holding a list shaped like `api_keys` (its own mistakes are
+    /// reported with its own name, line and column), so keys can change without the main file.
+    func apiKeysFromFile(_ file: String, at node: YAMLNode, _ path: KeyPath) -> [EdgeConfiguration.APIKey] {
+        switch LocalFiles.contents(of: file) {
+        case .failure(let error):
+            issues.add("cannot read \(file): \(error.reason)", at: node.mark, path)
+            return []
+        case .success(let bytes):
+            guard let text = String(validating: bytes, as: UTF8.self) else {
+                issues.add("\(file) is not UTF-8 text", at: node.mark, path)
+                return []
+            }
+            let own = IssueList(file: file)
+            let decoder = ConfigDecoder(issues: own, baseDirectory: baseDirectory)
+            var keys: [EdgeConfiguration.APIKey] = []
+            do {
+                if let root = try YAMLComposer.compose(text) {
+                    keys = decoder.decodeAPIKeys(root, KeyPath.root)
+                } else {
+                    own.add("the file is empty; write a list like - {sha256: …, subject: alice}", at: nil, .root)
+                }
+            } catch {
+                own.add("invalid YAML: \(error.problem)", at: error.mark, .root)
+            }
+            issues.append(own.issues)
+            return keys
+        }
     }
 }

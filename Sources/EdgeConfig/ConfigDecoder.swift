@@ -27,6 +27,11 @@ final class IssueList {
         add(message, line: mark?.line ?? 0, column: mark?.column ?? 0, path)
     }
 
+    /// Issues found in another file (one the configuration names), kept with their own file.
+    func append(_ found: [ConfigIssue]) {
+        issues.append(contentsOf: found)
+    }
+
     func add(_ message: String, line: Int, column: Int, _ path: KeyPath) {
         issues.append(ConfigIssue(file: file, line: line, column: column, keyPath: path.description, message: message))
     }

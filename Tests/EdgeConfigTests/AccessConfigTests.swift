@@ -103,3 +103,21 @@ final class AccessConfigTests: XCTestCase {
         XCTAssertFalse(issues.contains { $0.message.contains("s3cr3t") }, "\(issues)")
     }
 }
+
+extension AccessConfigTests {
+    func testAPIKeysFromAFile() throws {
+        let fixture = try Fixture()
+        try fixture.write("""
+        - {sha256: 2bb80d537b1da3e38bd30361aa855686bde0eacd7162fef6a25fe97bf527a25b, subject: ci-bot, groups: [automation]}
+        - {sha256: 5e884898da28047151d0e56f8dc6292773603d0d6aabbdd62a11ef721d1542d8, subject: alice}
+        """, to: "keys.yaml")
+        let config = try fixture.configuration(Self.head + "auth:\n  api_keys_file: keys.yaml\n")
+        XCTAssertEqual(config.auth?.apiKeys.map(\.subject), ["ci-bot", "alice"])
+        try fixture.write("- {sha256: nothex, subject: x}\n", to: "bad.yaml")
+        let issues = fixture.issues(Self.head + "auth:\n  api_keys_file: bad.yaml\n")
+        XCTAssertEqual(issues.count, 1)
+        XCTAssertEqual(issues.first?.file, fixture.directory + "/bad.yaml")
+        XCTAssertEqual(issues.first?.line, 1)
+        XCTAssertEqual(issues.first?.keyPath, "[0].sha256")
+    }
+}
