@@ -53,7 +53,7 @@ extension GatewayContext {
              notification: Bool = false, subject: [UInt8]? = nil,
              completion: @escaping (BackendAnswer) -> Void) -> BackendCall? {
         let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
-        call.subjectToken = subject ?? operationSubject
+        call.subjectToken = subject ?? takeOperationSubject()
         var answer = BackendAnswer()
         call.onHead = { status, session in
             answer.status = status
@@ -89,7 +89,7 @@ extension GatewayContext {
     func askPage(_ backend: GatewayBackend, use: BackendSessionUse?, method: String, params: JSONObject,
                  completion: @escaping (BackendPage) -> Void) -> BackendCall? {
         let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
-        call.subjectToken = operationSubject
+        call.subjectToken = takeOperationSubject()
         var page = BackendPage()
         call.onHead = { status, session in
             page.status = status
@@ -161,8 +161,8 @@ extension GatewayContext {
             // The worker's process is initialised once, for every session.
             return stdioUse(backend, session: nil) { done($0, BackendAnswer()) }
         }
-        let subject = operationSubject
-        ask(backend, use: nil, method: "initialize", params: params) { [unowned self] answer in
+        let subject = takeOperationSubject()
+        ask(backend, use: nil, method: "initialize", params: params, subject: subject) { [unowned self] answer in
             guard let result = answer.result else { return done(nil, answer) }
             var negotiated = version
             if case .string(let text)? = result["protocolVersion"] { negotiated = text }
@@ -199,7 +199,7 @@ extension GatewayContext {
         guard case .http(let target) = backend.kind, use.sessionID != nil else { return }
         let call = BackendCall(maxResponseBytes: 64 * 1024)
         call.onEnd = { _ in }
-        call.subjectToken = operationSubject
+        call.subjectToken = takeOperationSubject()
         if let settings = target.exchange {
             return startExchanged(call, target: target, settings: settings) { buffer, issued in
                 BackendRequestWriter.delete(target: target, use: use, issued: issued, into: &buffer)

@@ -257,9 +257,11 @@ extension GatewayRequest {
         guard openSession(), let session else { return }
         for backend in route.backends {
             if let cached = context.cachedSession(nonce: session.nonce, server: backend.nameBytes) {
+                context.operationSubject = clientToken
                 context.endSession(backend, cached)
             }
             if let sealed = session.backendSessions.first(where: { $0.server == backend.nameBytes }) {
+                context.operationSubject = clientToken
                 context.endSession(backend, BackendSessionUse(sessionID: sealed.sessionID, version: sealed.protocolVersion, isModern: false))
             }
         }
