@@ -14,7 +14,7 @@ public struct YAMLMark: Sendable, Hashable {
 enum YAMLNode {
     case scalar(Scalar)
     case mapping(Mapping)
-    case sequence(Sequence)
+    case sequence(Items)
 
     /// How a scalar was written; quoting matters for `~`/`null` (only the bare forms are null).
     enum ScalarStyle {
@@ -45,7 +45,8 @@ enum YAMLNode {
         }
     }
 
-    struct Sequence: Swift.Sequence {
+    /// A list's items (named so that `Sequence` inside this type still means Swift's protocol).
+    struct Items: Swift.Sequence {
         typealias Element = YAMLNode
         typealias Iterator = IndexingIterator<[YAMLNode]>
 
