@@ -1,7 +1,9 @@
 // Child processes for stdio backends: spawning (vfork + exec, so that the child can ask for
 // PR_SET_PDEATHSIG, which posix_spawn cannot), pidfd_open, and a non-blocking look at a
 // child's exit. Between vfork and exec the child runs on our stack and shares our memory, so
-// it makes only async-signal-safe calls and writes nothing but the failure record.
+// it makes only async-signal-safe calls. A child that gives up before exec reports why through
+// a close-on-exec pipe (exec closes it: end of file means the exec happened), which also holds
+// where vfork is really fork (ThreadSanitizer intercepts it) and memory is not shared.
 #define _GNU_SOURCE
 #include "CEdgeShims.h"
 
@@ -24,10 +26,9 @@
 #define SYS_close_range 436
 #endif
 
-/// Written by the child when it gives up before exec (it shares our memory until then).
+/// The child's report when it gives up before exec: the step and errno, written to `fd`.
 struct spawn_failure {
-    volatile int step;
-    volatile int error;
+    int fd;
 };
 
 /// What the child needs, prepared by the parent so that the child only copies and calls.
@@ -41,6 +42,9 @@ struct child_plan {
     pid_t parent;
 };
 
+/// Closes every descriptor from `lowest` up except `keep`.
+static void close_from_except(int lowest, int keep);
+
 /// Closes every descriptor from `lowest` up: close_range (Linux 5.9), else one close each up to
 /// the descriptor limit.
 static void close_from(int lowest) {
@@ -49,6 +53,14 @@ static void close_from(int lowest) {
     long highest = 65536;
     if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur != RLIM_INFINITY) highest = (long)limit.rlim_cur;
     for (long fd = lowest; fd < highest; fd++) close((int)fd);
+}
+
+static void close_from_except(int lowest, int keep) {
+    if (keep < lowest) { close_from(lowest); return; }
+    if (keep > lowest && syscall(SYS_close_range, (unsigned)lowest, (unsigned)(keep - 1), 0) != 0) {
+        for (int fd = lowest; fd < keep; fd++) close(fd);
+    }
+    close_from(keep + 1);
 }
 
 /// execve over the directories of `search_path` when `file` has no slash (execvp's rules:
@@ -90,8 +102,9 @@ static int exec_searching(const char *file, char *const argv[], char *const envp
 }
 
 static void __attribute__((noreturn)) give_up(struct spawn_failure *failure, int step, int error) {
-    failure->error = error;
-    failure->step = step;
+    int record[2] = { step, error };
+    ssize_t written;
+    do { written = write(failure->fd, record, sizeof record); } while (written < 0 && errno == EINTR);
     _exit(127);
 }
 
@@ -115,7 +128,7 @@ static void __attribute__((noreturn, noinline)) run_child(const struct child_pla
     for (int i = 0; i < 3; i++) {
         if (dup2(plan->ends[i], i) < 0) give_up(failure, CEDGE_SPAWN_SETUP, errno);
     }
-    close_from(3);
+    close_from_except(3, failure->fd);
     if (plan->cwd != NULL && chdir(plan->cwd) != 0) give_up(failure, CEDGE_SPAWN_CHDIR, errno);
     sigset_t none;
     sigemptyset(&none);
@@ -159,19 +172,36 @@ pid_t cedge_spawn(const char *file, char *const argv[], char *const envp[], cons
         }
     }
 
+    int report[2] = {-1, -1};
+    if (pipe2(report, O_CLOEXEC) != 0 || lift_above_stdio(&report[1]) != 0) {
+        *failed_errno = errno;
+        *failed_step = CEDGE_SPAWN_PIPE;
+        close_pair(report);
+        for (int j = 0; j < 3; j++) { close(plan.ends[j]); close(parents[j]); }
+        return -1;
+    }
+
     sigset_t all, previous;
     sigfillset(&all);
     pthread_sigmask(SIG_SETMASK, &all, &previous);
-    struct spawn_failure failure = { 0, 0 };
+    struct spawn_failure failure = { report[1] };
     pid_t pid = vfork();
     if (pid == 0) run_child(&plan, &failure);
     int fork_errno = errno;
     pthread_sigmask(SIG_SETMASK, &previous, NULL);
 
     for (int i = 0; i < 3; i++) close(plan.ends[i]);
-    if (pid < 0 || failure.step != 0) {
-        *failed_step = pid < 0 ? CEDGE_SPAWN_FORK : failure.step;
-        *failed_errno = pid < 0 ? fork_errno : failure.error;
+    close(report[1]);
+    // End of file: the child's exec closed its copy. Eight bytes: it gave up, and says where.
+    int record[2] = { 0, 0 };
+    ssize_t got = 0;
+    if (pid > 0) {
+        do { got = read(report[0], record, sizeof record); } while (got < 0 && errno == EINTR);
+    }
+    close(report[0]);
+    if (pid < 0 || got == (ssize_t)sizeof record) {
+        *failed_step = pid < 0 ? CEDGE_SPAWN_FORK : record[0];
+        *failed_errno = pid < 0 ? fork_errno : record[1];
         if (pid > 0) {
             while (waitpid(pid, NULL, 0) < 0 && errno == EINTR) {}
         }
