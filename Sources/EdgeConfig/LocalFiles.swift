@@ -6,7 +6,8 @@ import Darwin
 
 /// The few file-system questions the loader asks, answered with POSIX calls (no Foundation:
 /// it would add megabytes of resident memory to a process whose data plane never needs it).
-enum LocalFiles {
+/// Public for the serving layer, which reads the files a configuration names (key sets, secrets).
+public enum LocalFiles {
     enum Kind {
         case missing, directory
         case file(readable: Bool)
@@ -20,7 +21,7 @@ enum LocalFiles {
     }
 
     /// The whole file, or the reason it cannot be read ("No such file or directory").
-    static func contents(of path: String) -> Result<[UInt8], ReadError> {
+    public static func contents(of path: String) -> Result<[UInt8], ReadError> {
         let descriptor = open(path, O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return .failure(ReadError(errno: errno)) }
         defer { close(descriptor) }
@@ -46,8 +47,8 @@ enum LocalFiles {
         return directory == "/" ? "/" + path : directory + "/" + path
     }
 
-    struct ReadError: Error {
+    public struct ReadError: Error {
         let errno: Int32
-        var reason: String { String(cString: strerror(errno)) }
+        public var reason: String { String(cString: strerror(errno)) }
     }
 }

@@ -53,7 +53,7 @@ extension GatewayContext {
              notification: Bool = false, subject: [UInt8]? = nil,
              completion: @escaping (BackendAnswer) -> Void) -> BackendCall? {
         let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
-        call.subjectToken = subject ?? takeOperationSubject()
+        call.subjectToken = subject
         var answer = BackendAnswer()
         call.onHead = { status, session in
             answer.status = status
@@ -87,9 +87,9 @@ extension GatewayContext {
     /// backends' entries instead of parsing them into trees.
     @discardableResult
     func askPage(_ backend: GatewayBackend, use: BackendSessionUse?, method: String, params: JSONObject,
-                 completion: @escaping (BackendPage) -> Void) -> BackendCall? {
+                 subject: [UInt8]? = nil, completion: @escaping (BackendPage) -> Void) -> BackendCall? {
         let call = BackendCall(maxResponseBytes: settings.maxBackendResponse)
-        call.subjectToken = takeOperationSubject()
+        call.subjectToken = subject
         var page = BackendPage()
         call.onHead = { status, session in
             page.status = status
@@ -117,7 +117,9 @@ extension GatewayContext {
     /// Learns whether a backend speaks the modern era (`server/discover` answers) or only the
     /// legacy one, once per worker; `done` runs when the era is known (still `.unknown` if the
     /// backend could not be reached).
-    func probe(_ backend: GatewayBackend, _ done: @escaping (BackendState) -> Void) {
+    /// `subject`: the client token of the request that asks (the probe carries it to a backend
+    /// that takes exchanged tokens).
+    func probe(_ backend: GatewayBackend, subject: [UInt8]? = nil, _ done: @escaping (BackendState) -> Void) {
         let state = backends[backend.index]
         guard state.era == .unknown else { return done(state) }
         state.probeWaiters.append(done)
@@ -128,7 +130,7 @@ extension GatewayContext {
             return
         }
         state.isProbing = true
-        ask(backend, use: Self.modernUse, method: "server/discover", params: JSONObject()) { [unowned self] answer in
+        ask(backend, use: Self.modernUse, method: "server/discover", params: JSONObject(), subject: subject) { [unowned self] answer in
             if let result = answer.result, case .array(let versions)? = result["supportedVersions"],
                versions.contains(where: { $0 == .string(Array(MCPVersion.latestModern.utf8)) }) {
                 state.era = .modern
@@ -151,7 +153,7 @@ extension GatewayContext {
     /// Opens a legacy backend session: `initialize` with the client's version, capabilities and
     /// info, then `notifications/initialized`. Nil when the backend did not accept.
     func openSession(_ backend: GatewayBackend, version: [UInt8], capabilities: JSONValue, clientInfo: JSONValue,
-                     _ done: @escaping (BackendSessionUse?, BackendAnswer) -> Void) {
+                     subject: [UInt8]? = nil, _ done: @escaping (BackendSessionUse?, BackendAnswer) -> Void) {
         var params = JSONObject()
         params["protocolVersion"] = .string(version)
         params["capabilities"] = capabilities
@@ -161,7 +163,6 @@ extension GatewayContext {
             // The worker's process is initialised once, for every session.
             return stdioUse(backend, session: nil) { done($0, BackendAnswer()) }
         }
-        let subject = takeOperationSubject()
         ask(backend, use: nil, method: "initialize", params: params, subject: subject) { [unowned self] answer in
             guard let result = answer.result else { return done(nil, answer) }
             var negotiated = version
@@ -177,7 +178,7 @@ extension GatewayContext {
     }
 
     /// The legacy session this worker shares among modern clients on `backend`.
-    func sharedSession(_ backend: GatewayBackend, _ done: @escaping (BackendSessionUse?) -> Void) {
+    func sharedSession(_ backend: GatewayBackend, subject: [UInt8]? = nil, _ done: @escaping (BackendSessionUse?) -> Void) {
         if case .stdio = backend.kind { return stdioUse(backend, session: nil, done) }
         let state = backends[backend.index]
         if let shared = state.shared { return done(shared) }
@@ -185,7 +186,7 @@ extension GatewayContext {
         guard !state.isOpening else { return }
         state.isOpening = true
         openSession(backend, version: Array(MCPVersion.latestLegacy.utf8), capabilities: .object(JSONObject()),
-                    clientInfo: Self.edgeClientInfo) { [unowned self] use, _ in
+                    clientInfo: Self.edgeClientInfo, subject: subject) { [unowned self] use, _ in
             state.shared = use
             state.isOpening = false
             let waiters = state.sessionWaiters
@@ -195,11 +196,11 @@ extension GatewayContext {
     }
 
     /// Ends a legacy backend session (DELETE), without waiting for the answer.
-    func endSession(_ backend: GatewayBackend, _ use: BackendSessionUse) {
+    func endSession(_ backend: GatewayBackend, _ use: BackendSessionUse, subject: [UInt8]? = nil) {
         guard case .http(let target) = backend.kind, use.sessionID != nil else { return }
         let call = BackendCall(maxResponseBytes: 64 * 1024)
         call.onEnd = { _ in }
-        call.subjectToken = takeOperationSubject()
+        call.subjectToken = subject
         if let settings = target.exchange {
             return startExchanged(call, target: target, settings: settings) { buffer, issued in
                 BackendRequestWriter.delete(target: target, use: use, issued: issued, into: &buffer)

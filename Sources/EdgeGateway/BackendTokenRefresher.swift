@@ -21,8 +21,7 @@ final class BackendTokenRefresher {
     private let caFile: String?
     /// Hands a new `Authorization` value to every worker (set by the server).
     var deliver: ([UInt8]) -> Void = { _ in }
-    private let stopRequested = Atomic<Bool>(false)
-    private var thread: WorkerThread?
+    private let poller = PollingThread()
 
     init(server: String, index: Int, tokenURL: String, clientID: String, clientSecret: String, scope: String?,
          audience: String?, caFile: String?) {
@@ -42,41 +41,23 @@ final class BackendTokenRefresher {
         var form = [("grant_type", "client_credentials")]
         if let scope { form.append(("scope", scope)) }
         if let audience { form += [("resource", audience), ("audience", audience)] }
-        let basic = Base64.encode(Array((HTTPSFetch.formEncode(clientID) + ":" + HTTPSFetch.formEncode(clientSecret)).utf8))
-        do {
-            let response = try HTTPSFetch.postForm(tokenURL, form: form,
-                                                   headers: [("authorization", "Basic " + String(decoding: basic, as: UTF8.self))],
-                                                   caFile: caFile)
-            guard response.status == 200, let document = JSONValue.parse(response.body[...], maxDepth: 8),
-                  let token = document["access_token"]?.stringValue, !token.isEmpty,
-                  token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-                EdgeLog.write("server \(server): the token endpoint answered HTTP \(response.status) without a usable access_token")
-                return nil
-            }
-            if let type = document["token_type"]?.stringValue, type.lowercased() != "bearer" {
-                EdgeLog.write("server \(server): token_type \(type) is not Bearer")
-                return nil
-            }
-            deliver(Array(("Bearer " + token).utf8))
-            return document["expires_in"]?.intValue ?? 3600
-        } catch {
-            EdgeLog.write("server \(server): token request to \(tokenURL) failed: \(error)")
-            return nil
-        }
+        guard let token = TokenEndpoint.request(tokenURL, form: form, clientID: clientID, clientSecret: clientSecret,
+                                                caFile: caFile, server: server) else { return nil }
+        deliver(token.authorization)
+        return token.lifetime ?? 3600
     }
 
     /// Fetches once, then keeps the token fresh until `stop`.
     func start() throws {
         let first = refresh()
-        thread = try WorkerThread(name: "edge-oauth") { [self] in
-            var pause: UInt64 = 2000
-            var next = EventLoop.monotonicMilliseconds() + Self.renewal(after: first, pause: &pause)
-            while !stopRequested.load(ordering: .relaxed) {
-                usleep(100_000)
-                guard EventLoop.monotonicMilliseconds() >= next else { continue }
+        var pause: UInt64 = 2000
+        var next = EventLoop.monotonicMilliseconds() + Self.renewal(after: first, pause: &pause)
+        try poller.start(name: "edge-oauth", pauseMicroseconds: 100_000) { [self] in
+            if EventLoop.monotonicMilliseconds() >= next {
                 let lifetime = refresh()
                 next = EventLoop.monotonicMilliseconds() + Self.renewal(after: lifetime, pause: &pause)
             }
+            return false
         }
     }
 
@@ -91,9 +72,35 @@ final class BackendTokenRefresher {
         return Swift.max(UInt64(Swift.max(lifetime, 0)) * 800, 5000)
     }
 
-    func stop() {
-        stopRequested.store(true, ordering: .relaxed)
-        thread?.join()
-        thread = nil
+    func stop() { poller.stop() }
+}
+
+/// One request to an OAuth token endpoint (client credentials or RFC 8693 exchange): the form
+/// POSTed over verified HTTPS with `client_secret_basic`, the answer checked for a Bearer
+/// `access_token`. Blocking: helper threads only. Failures are logged, never the secrets.
+enum TokenEndpoint {
+    /// The `Authorization` value to send and the token's `expires_in`, or nil.
+    static func request(_ url: String, form: [(String, String)], clientID: String, clientSecret: String,
+                        caFile: String?, server: String) -> (authorization: [UInt8], lifetime: Int?)? {
+        let basic = Base64.encode(Array((HTTPSFetch.formEncode(clientID) + ":" + HTTPSFetch.formEncode(clientSecret)).utf8))
+        do {
+            let response = try HTTPSFetch.postForm(url, form: form,
+                                                   headers: [("authorization", "Basic " + String(decoding: basic, as: UTF8.self))],
+                                                   caFile: caFile)
+            guard response.status == 200, let document = JSONValue.parse(response.body[...], maxDepth: 8),
+                  let token = document["access_token"]?.stringValue, !token.isEmpty,
+                  token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
+                EdgeLog.write("server \(server): the token endpoint answered HTTP \(response.status) without a usable access_token")
+                return nil
+            }
+            if let type = document["token_type"]?.stringValue, type.lowercased() != "bearer" {
+                EdgeLog.write("server \(server): token_type \(type) is not Bearer")
+                return nil
+            }
+            return (Array(("Bearer " + token).utf8), document["expires_in"]?.intValue)
+        } catch {
+            EdgeLog.write("server \(server): token request to \(url) failed: \(error)")
+            return nil
+        }
     }
 }

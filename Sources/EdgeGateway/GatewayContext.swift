@@ -67,17 +67,7 @@ final class GatewayContext {
     var limiter: RateLimiter = LocalRateLimiter()
     /// Tokens exchanged for clients' tokens (nil: no backend exchanges tokens).
     var exchanged: ExchangedTokens?
-    /// The client token of the request now calling into this context (set by the request before
-    /// it probes, opens sessions or lists): calls the context makes for it carry it.
-    var operationSubject: [UInt8]?
 
-    /// The subject a request set for the call being made now, cleared as it is read: a call
-    /// the context makes on its own later (a broadcast cancellation) never carries a client's
-    /// token that was meant for another call.
-    func takeOperationSubject() -> [UInt8]? {
-        defer { operationSubject = nil }
-        return operationSubject
-    }
     let pool: UpstreamPool
     let settings: DataPlaneSettings
     let sealer: SessionSealer
@@ -112,8 +102,7 @@ final class GatewayContext {
         params["requestId"] = .number(Array(String(entry.gatewayID).utf8))
         if let reason { params["reason"] = reason }
         // Made on the context's own (a broadcast): no client's token rides along.
-        ask(entry.backend, use: entry.use, method: "notifications/cancelled", params: params, notification: true,
-            subject: []) { _ in }
+        ask(entry.backend, use: entry.use, method: "notifications/cancelled", params: params, notification: true) { _ in }
     }
 
     /// Log levels legacy clients set with `logging/setLevel` (nonce → level), stamped into the
@@ -232,7 +221,7 @@ final class GatewayContext {
     /// exchange, cached per worker); fails it when there is no client token or no exchange.
     func startExchanged(_ call: BackendCall, target: UpstreamTarget, settings: TokenExchangeSettings,
                         write: @escaping (inout ByteBuffer, [UInt8]?) -> Void) {
-        guard let exchanged, let subject = call.subjectToken, !subject.isEmpty else {
+        guard let exchanged, let subject = call.subjectToken else {
             return call.failed(code: GatewayCodes.unavailable,
                                reason: "takes exchanged tokens and the request carries no bearer token to exchange")
         }

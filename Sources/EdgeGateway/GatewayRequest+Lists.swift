@@ -178,8 +178,7 @@ extension GatewayRequest {
                 }
                 var params = JSONObject()
                 if let cursor { params["cursor"] = .string(cursor) }
-                self.context.operationSubject = self.clientToken
-                let call = self.context.askPage(backend, use: use, method: kind.method, params: params) { answer in
+                let call = self.context.askPage(backend, use: use, method: kind.method, params: params, subject: self.clientToken) { answer in
                     guard generation == self.generation, !finished else { return }
                     if answer.status == 404, !use.isModern, use.sessionID != nil, attempt == 0 {
                         // The backend forgot the session (restarted, expired): a new one, once.

@@ -10,8 +10,7 @@ extension GatewayRequest {
     func backendUse(for backend: GatewayBackend, _ done: @escaping (BackendSessionUse?) -> Void) {
         let session = self.session
         let isModern = era.isModern
-        context.operationSubject = clientToken
-        context.probe(backend) { [weak self] state in
+        context.probe(backend, subject: clientToken) { [weak self] state in
             guard let self else { return }
             switch state.era {
             case .unknown:
@@ -22,8 +21,7 @@ extension GatewayRequest {
                 if case .stdio = backend.kind {
                     return self.context.stdioUse(backend, session: isModern ? nil : session?.nonce, done)
                 }
-                self.context.operationSubject = self.clientToken
-                guard !isModern, let session else { return self.context.sharedSession(backend, done) }
+                guard !isModern, let session else { return self.context.sharedSession(backend, subject: self.clientToken, done) }
                 if let cached = self.context.cachedSession(nonce: session.nonce, server: backend.nameBytes) {
                     return done(cached)
                 }
@@ -40,8 +38,7 @@ extension GatewayRequest {
         let capabilities = JSONValue.parse(session.clientCapabilities[...]) ?? .object(JSONObject())
         let info = JSONValue.parse(session.clientInfo[...]) ?? .object(JSONObject())
         let context = self.context!
-        context.operationSubject = clientToken
-        context.openSession(backend, version: session.protocolVersion, capabilities: capabilities, clientInfo: info) { use, _ in
+        context.openSession(backend, version: session.protocolVersion, capabilities: capabilities, clientInfo: info, subject: clientToken) { use, _ in
             if let use { context.cacheSession(use, nonce: session.nonce, server: backend.nameBytes) }
             done(use)
         }
@@ -53,8 +50,7 @@ extension GatewayRequest {
             openForClient(backend, session: session) { _ in done() }
         } else {
             context.backends[backend.index].shared = nil
-            context.operationSubject = clientToken
-            context.sharedSession(backend) { _ in done() }
+            context.sharedSession(backend, subject: clientToken) { _ in done() }
         }
     }
 
@@ -95,8 +91,7 @@ extension GatewayRequest {
             self.respondResult(result, sessionID: token)
         }
         for (index, backend) in backends.enumerated() {
-            context.operationSubject = clientToken
-            context.probe(backend) { [weak self] backendState in
+            context.probe(backend, subject: clientToken) { [weak self] backendState in
                 guard let self else { return }
                 guard generation == self.generation else { return }
                 guard backendState.era == .legacy else {
@@ -112,8 +107,7 @@ extension GatewayRequest {
                         if remaining == 0 { finish() }
                     }
                 }
-                self.context.operationSubject = self.clientToken
-                self.context.openSession(backend, version: version, capabilities: capabilities, clientInfo: clientInfo) { use, _ in
+                self.context.openSession(backend, version: version, capabilities: capabilities, clientInfo: clientInfo, subject: self.clientToken) { use, _ in
                     guard generation == self.generation else { return }
                     opened[index] = use
                     remaining -= 1
@@ -158,13 +152,11 @@ extension GatewayRequest {
             if remaining == 0 { finish() }
         }
         for backend in backends {
-            context.operationSubject = clientToken
-            context.probe(backend) { [weak self] state in
+            context.probe(backend, subject: clientToken) { [weak self] state in
                 guard let self else { return }
                 guard generation == self.generation else { return }
                 if state.era == .legacy, state.capabilities == nil {
-                    self.context.operationSubject = self.clientToken
-                    self.context.sharedSession(backend) { _ in one() }
+                    self.context.sharedSession(backend, subject: self.clientToken) { _ in one() }
                 } else {
                     one()
                 }
@@ -257,12 +249,10 @@ extension GatewayRequest {
         guard openSession(), let session else { return }
         for backend in route.backends {
             if let cached = context.cachedSession(nonce: session.nonce, server: backend.nameBytes) {
-                context.operationSubject = clientToken
-                context.endSession(backend, cached)
+                context.endSession(backend, cached, subject: clientToken)
             }
             if let sealed = session.backendSessions.first(where: { $0.server == backend.nameBytes }) {
-                context.operationSubject = clientToken
-                context.endSession(backend, BackendSessionUse(sessionID: sealed.sessionID, version: sealed.protocolVersion, isModern: false))
+                context.endSession(backend, BackendSessionUse(sessionID: sealed.sessionID, version: sealed.protocolVersion, isModern: false), subject: clientToken)
             }
         }
         let nonce = session.nonce, expiry = session.expiresAt
@@ -283,8 +273,7 @@ extension GatewayRequest {
         for backend in route.backends {
             backendUse(for: backend) { [context, clientToken] use in
                 guard let use, !use.isModern else { return }
-                context!.operationSubject = clientToken
-                context!.ask(backend, use: use, method: "logging/setLevel", params: params) { _ in }
+                context!.ask(backend, use: use, method: "logging/setLevel", params: params, subject: clientToken) { _ in }
             }
         }
         respondResult(JSONObject())

@@ -147,9 +147,8 @@ final class GatewayRequest {
             var params = JSONObject()
             params["requestId"] = .number(Array(String(relayed.gatewayID).utf8))
             params["reason"] = "the client went away"
-            context.operationSubject = clientToken
             context.ask(relayed.backend, use: relayed.use, method: "notifications/cancelled", params: params,
-                        notification: true) { _ in }
+                        notification: true, subject: clientToken) { _ in }
             self.relayed = nil
         }
     }

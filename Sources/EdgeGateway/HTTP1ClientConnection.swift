@@ -146,30 +146,12 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         case .chunked: requestBody = .chunked; chunked.reset()
         default: requestBody = .none
         }
-        guard let entry = worker.routes.entry(head.path) else {
-            if head.method == .get, let document = worker.routes.metadataDocument(head.path) {
-                respondLocally(LocalAnswer(status: 200, body: document))
-            } else {
-                respondLocally(status: 404, message: "no route for this path")
-            }
-            return
+        let entry: RouteTable.Entry, identity: Identity?
+        switch worker.decide(&head, clientAddress: clientAddress, transport: transport) {
+        case .serve(let routed, let who): (entry, identity) = (routed, who)
+        case .answer(let answer): return respondLocally(answer)
         }
         let route = entry.route
-        if let origin = head.fields.first(.origin), !worker.routes.origins.allows(origin) {
-            respondLocally(LocalAnswer.forbiddenOrigin)
-            return
-        }
-        var identity: Identity?
-        if let access = entry.access {
-            let transport = self.transport
-            switch access.admit(&head.fields, cache: worker.tokens, limiter: worker.limiter, clientAddress: clientAddress,
-                                now: loop.now, certificate: { transport.clientCertificateNames() }) {
-            case .admitted(let who): identity = who
-            case .refused(let answer):
-                respondLocally(answer)
-                return
-            }
-        }
         if let length = head.contentLength, length > worker.settings.maxBodyBytes {
             rejectOversizedBody()
             return
@@ -388,17 +370,6 @@ final class HTTP1ClientConnection: IOHandler, Flushable, Downstream, DrainableCo
         HTTP1ErrorResponse.write(status: answer.status, contentType: answer.contentType,
                                  headers: answer.headers.map { (Array($0.name.utf8), Array($0.value.utf8)) },
                                  body: answer.body, close: !keepAlive, into: &outbound)
-        completeResponse()
-    }
-
-    private func respondLocally(status: Int, message: StaticString) {
-        worker.buffers.lend(&outbound)
-        state = .awaitingResponse
-        if case .none = requestBody {} else { keepAlive = false }
-        var body = Array("\(message)".utf8)
-        body.append(0x0A)
-        HTTP1ErrorResponse.write(status: status, contentType: "text/plain", body: body,
-                                                    close: !keepAlive, into: &outbound)
         completeResponse()
     }
 

@@ -131,32 +131,15 @@ final class HTTP2ClientConnection: IOHandler, Flushable, Downstream, HTTP2Server
     // MARK: Session events
 
     func http2(_ session: HTTP2ServerSession, didReceiveHead head: inout HTTPRequestHead, stream id: Int32, endStream: Bool) {
-        guard let entry = worker.routes.entry(head.path) else {
-            if head.method == .get, let document = worker.routes.metadataDocument(head.path) {
-                session.submitResponse(stream: id, status: 200, contentType: "application/json", body: document)
-            } else {
-                session.submitResponse(stream: id, status: 404, contentType: "text/plain", body: Array("no route for this path\n".utf8))
-            }
+        let entry: RouteTable.Entry, identity: Identity?
+        switch worker.decide(&head, clientAddress: clientAddress, transport: transport) {
+        case .serve(let routed, let who): (entry, identity) = (routed, who)
+        case .answer(let answer):
+            session.submitResponse(stream: id, status: answer.status, contentType: answer.contentType,
+                                   headers: answer.headers.map { (Array($0.name.utf8), Array($0.value.utf8)) }, body: answer.body)
             return
         }
         let route = entry.route
-        if let origin = head.fields.first(.origin), !worker.routes.origins.allows(origin) {
-            let answer = LocalAnswer.forbiddenOrigin
-            session.submitResponse(stream: id, status: answer.status, contentType: answer.contentType, body: answer.body)
-            return
-        }
-        var identity: Identity?
-        if let access = entry.access {
-            let transport = self.transport
-            switch access.admit(&head.fields, cache: worker.tokens, limiter: worker.limiter, clientAddress: clientAddress,
-                                now: loop.now, certificate: { transport.clientCertificateNames() }) {
-            case .admitted(let who): identity = who
-            case .refused(let answer):
-                session.submitResponse(stream: id, status: answer.status, contentType: answer.contentType,
-                                       headers: answer.headers.map { (Array($0.name.utf8), Array($0.value.utf8)) }, body: answer.body)
-                return
-            }
-        }
         if let length = head.contentLength, length > worker.settings.maxBodyBytes {
             session.submitResponse(stream: id, status: 413, contentType: "application/json",
                                    body: Exchange.bodyTooLarge(limit: worker.settings.maxBodyBytes))

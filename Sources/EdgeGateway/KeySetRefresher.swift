@@ -16,8 +16,7 @@ final class KeySetRefresher {
     let store: KeyStore
     let interval: UInt64
     let minimumInterval: UInt64
-    private let stopRequested = Atomic<Bool>(false)
-    private var thread: WorkerThread?
+    private let poller = PollingThread()
     /// Milliseconds until the next scheduled fetch: the response's `Cache-Control: max-age`
     /// when it gives one, kept between `minimumInterval` and `interval`.
     private let nextDue = Atomic<UInt64>(0)
@@ -75,23 +74,16 @@ final class KeySetRefresher {
     func start() throws {
         nextDue.store(interval, ordering: .relaxed)
         refresh()
-        thread = try WorkerThread(name: "edge-jwks") { [self] in
-            var last = EventLoop.monotonicMilliseconds()
-            while !stopRequested.load(ordering: .relaxed) {
-                usleep(100_000)
-                let now = EventLoop.monotonicMilliseconds()
-                let elapsed = now &- last
-                if elapsed >= nextDue.load(ordering: .relaxed) || (elapsed >= minimumInterval && store.takeUnknownKeyNote()) {
-                    refresh()
-                    last = EventLoop.monotonicMilliseconds()
-                }
+        var last = EventLoop.monotonicMilliseconds()
+        try poller.start(name: "edge-jwks", pauseMicroseconds: 100_000) { [self] in
+            let elapsed = EventLoop.monotonicMilliseconds() &- last
+            if elapsed >= nextDue.load(ordering: .relaxed) || (elapsed >= minimumInterval && store.takeUnknownKeyNote()) {
+                refresh()
+                last = EventLoop.monotonicMilliseconds()
             }
+            return false
         }
     }
 
-    func stop() {
-        stopRequested.store(true, ordering: .relaxed)
-        thread?.join()
-        thread = nil
-    }
+    func stop() { poller.stop() }
 }

@@ -111,7 +111,7 @@ struct LocalAnswer {
     static let forbiddenOrigin = LocalAnswer(status: 403, body: jsonError(
         "forbidden_origin", "this Origin may not call MCP endpoints here; list it under origins: in the configuration"))
 
-    /// 404 as for a path without a route (a tenant's identity on another tenant's route).
+    /// 404 for a path without a route (and for a tenant's identity on another tenant's route).
     static let noRoute = LocalAnswer(status: 404, contentType: "text/plain", body: Array("no route for this path\n".utf8))
 
     /// 403 for an identity no rule lets through.
@@ -146,5 +146,33 @@ extension ClientTransport {
         return ClientCertificateNames(commonName: peer.commonName, organization: peer.organization,
                                       organizationalUnits: peer.organizationalUnits, dnsNames: peer.dnsNames,
                                       uris: peer.uris, emails: peer.emails)
+    }
+}
+
+/// What a request head meets before any exchange starts, for both HTTP versions.
+enum RouteDecision {
+    /// Serve it on this route, as this identity (nil: the route does not authenticate).
+    case serve(RouteTable.Entry, Identity?)
+    /// Answer it with this instead (no route, a metadata document, a refusal).
+    case answer(LocalAnswer)
+}
+
+extension Worker {
+    /// The route of `head`, then the checks every MCP request passes in this order: `Origin`,
+    /// authentication, rules, rate limits. Credentials are taken out of `head` on the way.
+    func decide(_ head: inout HTTPRequestHead, clientAddress: [UInt8], transport: ClientTransport) -> RouteDecision {
+        guard let entry = routes.entry(head.path) else {
+            if head.method == .get, let document = routes.metadataDocument(head.path) {
+                return .answer(LocalAnswer(status: 200, body: document))
+            }
+            return .answer(LocalAnswer.noRoute)
+        }
+        if let origin = head.fields.first(.origin), !routes.origins.allows(origin) { return .answer(LocalAnswer.forbiddenOrigin) }
+        guard let access = entry.access else { return .serve(entry, nil) }
+        switch access.admit(&head.fields, cache: tokens, limiter: limiter, clientAddress: clientAddress, now: loop.now,
+                            certificate: { transport.clientCertificateNames() }) {
+        case .admitted(let identity): return .serve(entry, identity)
+        case .refused(let answer): return .answer(answer)
+        }
     }
 }

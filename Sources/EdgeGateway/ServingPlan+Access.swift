@@ -1,9 +1,6 @@
 import EdgeConfig
 import EdgeCrypto
 import EdgePolicy
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Turns `auth:` and `rules:` into the runtime objects routes check requests with.
 struct AccessPlan {
@@ -108,18 +105,9 @@ struct AccessPlan {
         }
     }
 
+    /// A file the configuration names, at most 1 MiB (nil when unreadable or larger).
     static func readFile(_ path: String) -> [UInt8]? {
-        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
-        guard descriptor >= 0 else { return nil }
-        defer { close(descriptor) }
-        var bytes: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 64 * 1024)
-        while bytes.count <= 1 << 20 {
-            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
-            if count == 0 { return bytes }
-            if count < 0 { if errno == EINTR { continue }; return nil }
-            bytes.append(contentsOf: chunk[..<count])
-        }
+        guard case .success(let bytes) = LocalFiles.contents(of: path), bytes.count <= 1 << 20 else { return nil }
         return bytes
     }
 

@@ -1,6 +1,4 @@
 import EdgeIO
-import EdgeTLS
-import MCPWire
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -38,34 +36,27 @@ final class TokenExchangeThread {
     }
 
     private let queue = Mutex<[Job]>([])
-    private let stopRequested = Atomic<Bool>(false)
-    private var thread: WorkerThread?
+    private let poller = PollingThread()
 
     func submit(_ job: Job) {
         queue.withLock { $0.append(job) }
     }
 
     func start() throws {
-        thread = try WorkerThread(name: "edge-exchange") { [self] in
-            while !stopRequested.load(ordering: .relaxed) {
-                let jobs = queue.withLock { jobs -> [Job] in
-                    defer { jobs.removeAll() }
-                    return jobs
-                }
-                if jobs.isEmpty { usleep(2000); continue }
-                for job in jobs {
-                    let (bearer, lifetime) = Self.exchange(job.settings, subject: job.subject)
-                    job.loop.execute { job.done(bearer, lifetime) }
-                }
+        try poller.start(name: "edge-exchange", pauseMicroseconds: 2000) { [self] in
+            let jobs = queue.withLock { jobs -> [Job] in
+                defer { jobs.removeAll() }
+                return jobs
             }
+            for job in jobs {
+                let (bearer, lifetime) = Self.exchange(job.settings, subject: job.subject)
+                job.loop.execute { job.done(bearer, lifetime) }
+            }
+            return !jobs.isEmpty
         }
     }
 
-    func stop() {
-        stopRequested.store(true, ordering: .relaxed)
-        thread?.join()
-        thread = nil
-    }
+    func stop() { poller.stop() }
 
     /// One exchange: the `Authorization` value for the backend and its lifetime, or nil (logged).
     static func exchange(_ settings: TokenExchangeSettings, subject: [UInt8]) -> ([UInt8]?, Int) {
@@ -75,22 +66,10 @@ final class TokenExchangeThread {
                     ("requested_token_type", "urn:ietf:params:oauth:token-type:access_token")]
         if let audience = settings.audience { form += [("audience", audience), ("resource", audience)] }
         if let scope = settings.scope { form.append(("scope", scope)) }
-        let basic = Base64.encode(Array((HTTPSFetch.formEncode(settings.clientID) + ":" + HTTPSFetch.formEncode(settings.clientSecret)).utf8))
-        do {
-            let response = try HTTPSFetch.postForm(settings.tokenURL, form: form,
-                                                   headers: [("authorization", "Basic " + String(decoding: basic, as: UTF8.self))],
-                                                   caFile: settings.caFile)
-            guard response.status == 200, let document = JSONValue.parse(response.body[...], maxDepth: 8),
-                  let token = document["access_token"]?.stringValue, !token.isEmpty,
-                  token.utf8.allSatisfy({ (0x21...0x7E).contains($0) }) else {
-                EdgeLog.write("server \(settings.server): token exchange answered HTTP \(response.status) without a usable access_token")
-                return (nil, 0)
-            }
-            return (Array(("Bearer " + token).utf8), document["expires_in"]?.intValue ?? 300)
-        } catch {
-            EdgeLog.write("server \(settings.server): token exchange at \(settings.tokenURL) failed: \(error)")
-            return (nil, 0)
-        }
+        guard let token = TokenEndpoint.request(settings.tokenURL, form: form, clientID: settings.clientID,
+                                                clientSecret: settings.clientSecret, caFile: settings.caFile,
+                                                server: settings.server) else { return (nil, 0) }
+        return (token.authorization, token.lifetime ?? 300)
     }
 }
 

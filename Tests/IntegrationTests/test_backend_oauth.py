@@ -18,10 +18,10 @@ from helpers.gateway import initialize_body, legacy_headers, post
 from helpers.idp import sha256_hex
 
 
-class TokenEndpoint:
-    def __init__(self, tls_files, lifetime: int) -> None:
-        self.grants: list[dict] = []
-        self.lifetime = lifetime
+class FormEndpoint:
+    """An HTTPS endpoint (certificate from the test CA) that answers form POSTs with `answer`."""
+
+    def __init__(self, tls_files) -> None:
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -30,15 +30,9 @@ class TokenEndpoint:
 
             def do_POST(self) -> None:
                 form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
-                auth = self.headers.get("Authorization", "")
-                basic = base64.b64decode(auth[6:]).decode() if auth.startswith("Basic ") else ""
-                # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined.
-                basic = ":".join(unquote_plus(part) for part in basic.split(":", 1))
-                outer.grants.append({"form": form, "basic": basic})
-                ok = form.get("grant_type") == "client_credentials" and basic == "edge-client:s3cret!"
-                body = (json.dumps({"access_token": f"tok-{len(outer.grants)}", "token_type": "Bearer",
-                                    "expires_in": outer.lifetime}) if ok else json.dumps({"error": "invalid_client"})).encode()
-                self.send_response(200 if ok else 401)
+                status, answer = outer.answer(form, self.headers.get("Authorization", ""))
+                body = json.dumps(answer).encode()
+                self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
@@ -51,9 +45,30 @@ class TokenEndpoint:
         self.url = f"https://localhost:{self.httpd.server_address[1]}/oauth/token"
         threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
 
+    def answer(self, form: dict, authorization: str) -> tuple[int, dict]:
+        raise NotImplementedError
+
     def close(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+class TokenEndpoint(FormEndpoint):
+    """Client credentials: checks the Basic credentials, issues tok-1, tok-2, … of `lifetime` s."""
+
+    def __init__(self, tls_files, lifetime: int) -> None:
+        self.grants: list[dict] = []
+        self.lifetime = lifetime
+        super().__init__(tls_files)
+
+    def answer(self, form: dict, authorization: str) -> tuple[int, dict]:
+        basic = base64.b64decode(authorization[6:]).decode() if authorization.startswith("Basic ") else ""
+        # RFC 6749 §2.3.1: id and secret are form-encoded before they are joined.
+        basic = ":".join(unquote_plus(part) for part in basic.split(":", 1))
+        self.grants.append({"form": form, "basic": basic})
+        if form.get("grant_type") != "client_credentials" or basic != "edge-client:s3cret!":
+            return 401, {"error": "invalid_client"}
+        return 200, {"access_token": f"tok-{len(self.grants)}", "token_type": "Bearer", "expires_in": self.lifetime}
 
 
 def test_the_backend_gets_mcp_edges_own_token_and_a_fresh_one_before_it_expires(tls_files, raw_backend, edge_bin, tmp_path):
@@ -97,36 +112,19 @@ def test_the_backend_gets_mcp_edges_own_token_and_a_fresh_one_before_it_expires(
         endpoint.close()
 
 
-class ExchangeEndpoint(TokenEndpoint):
+class ExchangeEndpoint(FormEndpoint):
     """RFC 8693: trades a subject token for one meant for the backend, and counts the trades."""
 
     def __init__(self, tls_files) -> None:
         self.exchanges: list[dict] = []
-        outer = self
+        super().__init__(tls_files)
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args) -> None:
-                pass
-
-            def do_POST(self) -> None:
-                form = {k: v[0] for k, v in parse_qs(self.rfile.read(int(self.headers["Content-Length"])).decode()).items()}
-                outer.exchanges.append(form)
-                ok = form.get("grant_type") == "urn:ietf:params:oauth:grant-type:token-exchange" and form.get("subject_token")
-                body = json.dumps({"access_token": f"exch-{len(outer.exchanges)}", "token_type": "Bearer",
-                                   "issued_token_type": "urn:ietf:params:oauth:token-type:access_token",
-                                   "expires_in": 600}).encode() if ok else b'{"error":"invalid_request"}'
-                self.send_response(200 if ok else 400)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-        context.load_cert_chain(tls_files["cert"], tls_files["key"])
-        self.httpd.socket = context.wrap_socket(self.httpd.socket, server_side=True)
-        self.url = f"https://localhost:{self.httpd.server_address[1]}/oauth/token"
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
+    def answer(self, form: dict, authorization: str) -> tuple[int, dict]:
+        self.exchanges.append(form)
+        if form.get("grant_type") != "urn:ietf:params:oauth:grant-type:token-exchange" or not form.get("subject_token"):
+            return 400, {"error": "invalid_request"}
+        return 200, {"access_token": f"exch-{len(self.exchanges)}", "token_type": "Bearer",
+                     "issued_token_type": "urn:ietf:params:oauth:token-type:access_token", "expires_in": 600}
 
 
 def test_token_exchange_gives_the_backend_a_token_of_its_own_per_client(tls_files, raw_backend, edge_bin, tmp_path):
